@@ -1,0 +1,50 @@
+# Two commands do everything on a fresh Debian 12 machine:
+#   make demo   installs what is missing, then checks a bundled board and prints the report
+#   make test   installs what is missing, then runs the whole test suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+VPY    := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+KICAD_PTH := $(VENV)/lib/python3.11/site-packages/zz_kicad_dist_packages.pth
+DEMO_BOARD := fixtures/boards/bga-0.8mm-clean.kicad_pcb
+
+.PHONY: setup system venv demo test test-fast bench package fixtures clean
+
+setup: system venv
+
+system:
+	bash .ci/install_system.sh
+
+# The venv pins numpy/shapely/pytest (requirements.txt) and sees Debian's KiCad module through a
+# .pth file that APPENDS /usr/lib/python3/dist-packages to sys.path (pinned packages win).
+venv: $(STAMP)
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install -q --upgrade pip
+	$(VPY) -m pip install -q -r requirements.txt
+	$(VPY) -m pip install -q -e . --no-deps
+	$(VPY) -c "import sys; print(sys.version)" >/dev/null
+	echo /usr/lib/python3/dist-packages > $$($(VPY) -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")/zz_kicad_dist_packages.pth
+	touch $(STAMP)
+
+demo: setup
+	$(VENV)/bin/bga-check check $(DEMO_BOARD) || test $$? -eq 1
+
+test: setup
+	$(VPY) -m pytest -q -p no:cacheprovider
+
+test-fast: venv
+	$(VPY) -m pytest -q -m "not gui and not evolver and not slow" -p no:cacheprovider
+
+bench: setup
+	$(VPY) bench/bench_detect.py
+	$(VPY) bench/bench_solver.py
+
+fixtures: setup
+	$(VPY) fixtures/fanout.py fixtures/boards
+
+package: venv
+	$(VPY) .ci/build_pcm.py
+
+clean:
+	rm -rf $(VENV) dist build *.egg-info plugin/*.egg-info

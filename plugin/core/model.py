@@ -1,0 +1,209 @@
+"""The board model: plain numpy tables filled once by an adapter, read by detection and checks.
+
+Every length is int64 nanometres in board coordinates (KiCad's own unit, y pointing down);
+angles are float degrees, counter-clockwise as KiCad shows them. Pads of one footprint are
+contiguous in the pad table (``Footprint.pad_start:pad_stop``). No KiCad object crosses this
+boundary, so a second adapter (KiCad's IPC API, a file parser) only has to fill these tables.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = [
+    "PadShape", "PadAttrib", "PadTable", "ViaTable", "TrackTable", "Zone", "Footprint",
+    "DesignSettings", "BoardModel",
+]
+
+I64 = NDArray[np.int64]
+F64 = NDArray[np.float64]
+BOOL = NDArray[np.bool_]
+
+
+class PadShape:
+    """Pad shape codes (KiCad's PAD_SHAPE names)."""
+
+    CIRCLE, RECT, OVAL, TRAPEZOID, ROUNDRECT, CHAMFERED_RECT, CUSTOM = range(7)
+    NAMES = ("circle", "rect", "oval", "trapezoid", "roundrect", "chamfered_rect", "custom")
+
+
+class PadAttrib:
+    """Pad attribute codes (KiCad's PAD_ATTRIB names)."""
+
+    PTH, SMD, CONN, NPTH = range(4)
+    NAMES = ("pth", "smd", "conn", "npth")
+
+
+@dataclass(frozen=True)
+class PadTable:
+    """All pads of the board, one row each.
+
+    ``w_nm``/``h_nm`` are the copper size in the pad's own frame on its outer copper layer;
+    ``rot_deg`` is the absolute orientation. ``mask_w_nm``/``mask_h_nm`` and
+    ``paste_w_nm``/``paste_h_nm`` are the openings KiCad plots (0 where the pad has no such
+    layer). ``corner_r_nm`` is the rounded-rect corner radius (0 otherwise).
+    """
+
+    fp_index: NDArray[np.int32]
+    number: tuple[str, ...]
+    uuid: tuple[str, ...]
+    net: NDArray[np.int32]
+    pin_type: tuple[str, ...]
+    x_nm: I64
+    y_nm: I64
+    w_nm: I64
+    h_nm: I64
+    rot_deg: F64
+    shape: NDArray[np.int8]
+    corner_r_nm: I64
+    attrib: NDArray[np.int8]
+    on_front_cu: BOOL
+    on_back_cu: BOOL
+    mask_w_nm: I64
+    mask_h_nm: I64
+    paste_w_nm: I64
+    paste_h_nm: I64
+    drill_nm: I64
+    bga_property: BOOL
+    polygon_nm: tuple[Optional[I64], ...] = ()
+    """Custom-shape outlines as (n, 2) board-coordinate vertex arrays; None for simple shapes."""
+    zone_connected: Optional[BOOL] = None
+    """True where a filled copper zone of the pad's own net covers the pad centre."""
+
+    def __len__(self) -> int:
+        return len(self.x_nm)
+
+    @property
+    def has_copper(self) -> BOOL:
+        """Pads with copper on an outer layer (paste-only and mask-only apertures have none)."""
+        return self.on_front_cu | self.on_back_cu
+
+
+@dataclass(frozen=True)
+class ViaTable:
+    """All vias: position, pad diameter, drill, copper span and protection, one row each.
+
+    ``layer_from``/``layer_to`` are copper stack indices (0 = F.Cu). ``flash_mask`` has bit k
+    set when the via has a copper pad on stack layer k (KiCad drops unused pads when
+    ``remove_unused_layers`` is set). ``filled``/``capped`` follow IPC-4761 as the board file
+    records them (KiCad 9 via protection); ``tented_front``/``tented_back`` the mask tenting.
+    """
+
+    uuid: tuple[str, ...]
+    net: NDArray[np.int32]
+    x_nm: I64
+    y_nm: I64
+    d_nm: I64
+    drill_nm: I64
+    layer_from: NDArray[np.int16]
+    layer_to: NDArray[np.int16]
+    via_type: tuple[str, ...]
+    flash_mask: I64
+    remove_unused: BOOL
+    tented_front: BOOL
+    tented_back: BOOL
+    filled: BOOL
+    capped: BOOL
+
+    def __len__(self) -> int:
+        return len(self.x_nm)
+
+
+@dataclass(frozen=True)
+class TrackTable:
+    """Track segments and arcs: end points, width, copper stack layer; arcs also a mid point."""
+
+    uuid: tuple[str, ...]
+    net: NDArray[np.int32]
+    x1_nm: I64
+    y1_nm: I64
+    x2_nm: I64
+    y2_nm: I64
+    width_nm: I64
+    layer: NDArray[np.int16]
+    is_arc: BOOL
+    xm_nm: I64
+    ym_nm: I64
+
+    def __len__(self) -> int:
+        return len(self.x1_nm)
+
+
+@dataclass(frozen=True)
+class Zone:
+    """A filled copper zone on one stack layer: net and filled outlines (rings of (n, 2) nm)."""
+
+    uuid: str
+    net: int
+    layer: int
+    name: str
+    polygons: tuple[tuple[I64, ...], ...]
+    """Each polygon is (outer ring, hole ring, ...), each ring an (n, 2) int64 array."""
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """One placed footprint: reference, library id, placement and its slice of the pad table."""
+
+    index: int
+    ref: str
+    value: str
+    fpid: str
+    uuid: str
+    x_nm: int
+    y_nm: int
+    rot_deg: float
+    side: str  # "top" | "bottom"
+    pad_start: int
+    pad_stop: int
+    courtyard_nm: Optional[I64] = None
+    """Courtyard outline on the footprint's side, (n, 2) board coordinates, if drawn."""
+    dnp: bool = False
+
+
+@dataclass(frozen=True)
+class DesignSettings:
+    """Board-wide fabrication limits and defaults from the board's own setup [nm]."""
+
+    min_clearance_nm: int = 0
+    min_track_width_nm: int = 0
+    min_via_diameter_nm: int = 0
+    min_via_annular_nm: int = 0
+    min_through_drill_nm: int = 0
+    min_microvia_drill_nm: int = 0
+    min_hole_clearance_nm: int = 0
+    solder_mask_expansion_nm: int = 0
+    solder_mask_min_web_nm: int = 0
+    paste_margin_nm: int = 0
+    paste_ratio: float = 0.0
+    board_thickness_nm: int = 1_600_000
+    netclass_clearance_nm: dict = field(default_factory=dict)
+    """Clearance per net class name; ``net_class`` maps net code to class name."""
+    net_class: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BoardModel:
+    """Everything the checks need from one board, with no reference to the host program."""
+
+    path: str
+    kicad_version: str
+    copper_layers: tuple[str, ...]
+    """Copper layer names in stack order, F.Cu first, B.Cu last."""
+    net_names: tuple[str, ...]
+    """Net name per net code (code 0 is the unconnected net, name "")."""
+    footprints: tuple[Footprint, ...]
+    pads: PadTable
+    vias: ViaTable
+    tracks: TrackTable
+    zones: tuple[Zone, ...] = ()
+    settings: DesignSettings = DesignSettings()
+    properties: dict = field(default_factory=dict)
+    """Board text variables (KiCad project ``text_variables``), e.g. a stencil thickness."""
+
+    def footprint_pads(self, fp: Footprint) -> NDArray[np.int64]:
+        """Pad-table indices of one footprint."""
+        return np.arange(fp.pad_start, fp.pad_stop, dtype=np.int64)

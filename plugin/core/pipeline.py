@@ -1,0 +1,117 @@
+"""The run order: detect area arrays, summarise each, then hand them to the check stages."""
+from __future__ import annotations
+
+import time
+from collections import Counter
+from typing import Callable
+
+import numpy as np
+
+from .detect import AreaArray, detect_arrays, package_kind
+from .model import BoardModel, PadShape
+from .report import BgaSummary, Report
+from .units import NM_PER_MM
+
+__all__ = ["run", "summarise", "STAGES", "register_stage"]
+
+STAGES: list[tuple[str, Callable]] = []
+"""Check stages in run order: (name, fn(model, arrays, options, report))."""
+
+SMD_TOLERANCE_NM = 1_000
+"""A mask opening at least 1 µm smaller than the copper makes the pad solder-mask defined."""
+
+
+def register_stage(name: str, fn: Callable) -> None:
+    """Add a check stage (idempotent by name) so that check modules plug in without edits here."""
+    for k, (existing, _) in enumerate(STAGES):
+        if existing == name:
+            STAGES[k] = (name, fn)
+            return
+    STAGES.append((name, fn))
+
+
+def run(model: BoardModel, options, report: Report) -> list[AreaArray]:
+    """Detect, summarise and check; fills ``report`` in place and returns the arrays."""
+    t0 = time.perf_counter()
+    arrays = detect_arrays(model)
+    report.bgas.extend(summarise(model, a) for a in arrays)
+    timings = report.meta.setdefault("timings_s", {})
+    timings["detect"] = round(time.perf_counter() - t0, 4)
+    if getattr(options, "checks", True):
+        _load_default_stages()
+        for name, fn in STAGES:
+            t = time.perf_counter()
+            fn(model, arrays, options, report)
+            timings[name] = round(time.perf_counter() - t, 4)
+    report.findings.sort(key=lambda f: f.sort_key())
+    return arrays
+
+
+def _load_default_stages() -> None:
+    """Import the check package, whose modules register their stages."""
+    from . import checks  # noqa: F401
+
+
+def pad_types(model: BoardModel, pads: np.ndarray) -> np.ndarray:
+    """'SMD' (mask-defined) or 'NSMD' per pad; pads without a mask opening count as SMD."""
+    p = model.pads
+    copper = np.minimum(p.w_nm[pads], p.h_nm[pads])
+    mask = np.minimum(p.mask_w_nm[pads], p.mask_h_nm[pads])
+    return np.where(mask < copper - SMD_TOLERANCE_NM, "SMD", "NSMD")
+
+
+def paste_apertures(model: BoardModel, arr: AreaArray) -> np.ndarray:
+    """Paste aperture width per ball [nm], taking separate paste-only pads at the same spot."""
+    p = model.pads
+    balls = arr.ball_pads
+    paste = np.minimum(p.paste_w_nm[balls], p.paste_h_nm[balls]).astype(np.int64)
+    fp_pads = model.footprint_pads(arr.footprint)
+    extra = fp_pads[~p.has_copper[fp_pads] & (p.paste_w_nm[fp_pads] > 0)]
+    if len(extra) and (paste == 0).any():
+        for k in np.flatnonzero(paste == 0):
+            b = balls[k]
+            d = np.hypot(p.x_nm[extra] - p.x_nm[b], p.y_nm[extra] - p.y_nm[b])
+            j = int(np.argmin(d))
+            if d[j] < 0.25 * min(arr.pitch_x_nm, arr.pitch_y_nm):
+                paste[k] = min(p.paste_w_nm[extra[j]], p.paste_h_nm[extra[j]])
+    return paste
+
+
+def summarise(model: BoardModel, arr: AreaArray) -> BgaSummary:
+    """The per-BGA facts the report shows, in mm."""
+    p = model.pads
+    balls = arr.ball_pads
+    land = np.minimum(p.w_nm[balls], p.h_nm[balls])
+    mask = np.minimum(p.mask_w_nm[balls], p.mask_h_nm[balls])
+    paste = paste_apertures(model, arr)
+    types = pad_types(model, balls)
+    counts = Counter(types.tolist())
+    shape = Counter(PadShape.NAMES[s] for s in p.shape[balls]).most_common(1)[0][0]
+    fp = arr.footprint
+    a1 = {"ball": "A1", "corner": arr.a1_corner, "populated": False}
+    if arr.a1_pad is not None:
+        a1 = {"ball": p.number[arr.a1_pad], "corner": arr.a1_corner, "populated": True,
+              "x_mm": float(p.x_nm[arr.a1_pad]) / NM_PER_MM,
+              "y_mm": float(p.y_nm[arr.a1_pad]) / NM_PER_MM}
+    return BgaSummary(
+        ref=fp.ref, footprint=fp.fpid, uuid=fp.uuid, side=fp.side,
+        rot_deg=round(arr.grid_rot_deg, 3),
+        x_mm=float(fp.x_nm) / NM_PER_MM, y_mm=float(fp.y_nm) / NM_PER_MM,
+        balls=arr.balls, rows=arr.rows, cols=arr.cols,
+        pitch_mm=(round(arr.pitch_x_nm / NM_PER_MM, 4), round(arr.pitch_y_nm / NM_PER_MM, 4)),
+        depopulated=arr.depopulated,
+        land_d_mm=round(float(np.median(land)) / NM_PER_MM, 4),
+        land_shape=shape,
+        mask_opening_d_mm=(round(float(np.median(mask[mask > 0])) / NM_PER_MM, 4)
+                           if (mask > 0).any() else None),
+        paste_d_mm=(round(float(np.median(paste[paste > 0])) / NM_PER_MM, 4)
+                    if (paste > 0).any() else None),
+        pad_type=(counts.most_common(1)[0][0] if len(counts) == 1 else "mixed"),
+        pad_types=dict(counts),
+        a1=a1,
+        staggered=arr.staggered,
+        ignored_pads=arr.ignored,
+        ball_names=tuple(p.number[i] for i in balls),
+        kind=package_kind(fp),
+        extra={"fields": arr.fields} if arr.fields else {},
+    )

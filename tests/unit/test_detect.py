@@ -1,0 +1,115 @@
+"""Area-array detection on in-memory boards: geometry alone decides, at any rotation or side."""
+import numpy as np
+import pytest
+
+from bgacheck.core.detect import detect_arrays
+from bgacheck.core.model import PadAttrib, PadShape
+from bgacheck.core.pipeline import summarise
+from synth import board, grid_pads
+
+
+def one(parts):
+    model = board(parts)
+    arrays = detect_arrays(model)
+    return model, arrays
+
+
+@pytest.mark.parametrize("rot", [0.0, 90.0, 45.0, 30.0, 180.0, 270.0, 135.0])
+@pytest.mark.parametrize("bottom", [False, True])
+def test_rotated_and_flipped_array_keeps_its_pitch_rows_and_cols(rot, bottom):
+    pads = grid_pads(6, 9, 0.8, 0.65, land=0.3)
+    model, arrays = one([("U1", "Lib:BGA-54", 10.0, 20.0, rot, bottom, pads, {})])
+    assert len(arrays) == 1
+    a = arrays[0]
+    assert (a.rows, a.cols, a.balls) == (6, 9, 54)
+    assert a.pitch_x_nm == pytest.approx(800_000, abs=2)
+    assert a.pitch_y_nm == pytest.approx(650_000, abs=2)
+    s = summarise(model, a)
+    assert s.side == ("bottom" if bottom else "top")
+    assert s.a1["ball"] == "A1" and s.a1["corner"] == "top-left"
+
+
+def test_depopulated_sites_are_named_by_their_jedec_ball_name():
+    pads = grid_pads(5, 5, 1.0, skip=("A1", "C3"))
+    model, (a,) = one([("U1", "Lib:BGA-23", 0, 0, 0, False, pads, {})])
+    assert a.balls == 23 and (a.rows, a.cols) == (5, 5)
+    assert set(a.depopulated) == {"A1", "C3"}
+    s = summarise(model, a)
+    assert s.a1 == {"ball": "A1", "corner": "top-left", "populated": False}
+
+
+def test_staggered_array_reports_in_row_pitch_and_min_spacing():
+    pads = grid_pads(6, 6, 0.4, 0.3, land=0.22, stagger=True)
+    _, (a,) = one([("U1", "Lib:WLCSP-18", 0, 0, 0, False, pads, {})])
+    assert a.staggered and a.balls == 18
+    assert a.pitch_x_nm == pytest.approx(800_000, abs=2)
+    assert a.min_spacing_nm == pytest.approx(500_000, abs=2)
+    assert not a.depopulated
+
+
+def test_two_by_two_chip_scale_part_is_an_array():
+    pads = grid_pads(2, 2, 0.4, land=0.2)
+    _, arrays = one([("U1", "Lib:WLP-4_0.8x0.8mm", 0, 0, 0, False, pads, {})])
+    assert [(a.rows, a.cols, a.balls) for a in arrays] == [(2, 2, 4)]
+
+
+def test_paste_only_and_thermal_pads_are_ignored_and_listed():
+    balls = grid_pads(4, 4, 0.5, land=0.25)
+    paste = [(f"", x, y, 0.27, 0.27) for _, x, y, _, _ in balls]
+    thermal = [("EP", 0.0, 0.0, 1.2, 1.2)]
+    model = board([
+        ("U1", "Lib:DSBGA-16", 0, 0, 0, False, balls + thermal, {}),
+    ])
+    # Paste-only apertures: a second footprint-less set is modelled as copper-free pads.
+    (a,) = detect_arrays(model)
+    assert a.balls == 16
+    assert "thermal or mounting pad (larger than the balls)" in a.ignored
+    model2 = board([("U1", "Lib:DSBGA-16", 0, 0, 0, False, paste, {"copper": False})])
+    assert detect_arrays(model2) == []
+
+
+@pytest.mark.parametrize("fpid,pads,opts", [
+    # QFN: one ring of elongated pads plus an exposed pad.
+    ("Lib:QFN-16", [(str(i), -1.5 + 0.5 * (i % 4), -1.5 if i < 4 else 1.5, 0.25, 0.8)
+                    for i in range(8)] + [("17", 0, 0, 1.6, 1.6)], {}),
+    # Tag-Connect style: 2x3 round pads with holes.
+    ("Lib:TC2030", grid_pads(2, 3, 1.27, land=0.79), {}),
+    # 0402 resistor: two pads.
+    ("Lib:R_0402", [("1", -0.5, 0, 0.5, 0.6), ("2", 0.5, 0, 0.5, 0.6)], {}),
+    # A 4-pad crystal: pads nearly touching (land/pitch far above a ball grid's).
+    ("Lib:Crystal_2016", grid_pads(2, 2, 1.2, land=1.0), {"shape": PadShape.RECT}),
+    # Perimeter LGA sensor: a ring with no interior lands.
+    ("Lib:LGA-12_2x2mm", [p for p in grid_pads(4, 4, 0.5, land=0.25)
+                          if p[0][0] in "AD" or p[0][1:] in ("1", "4")], {}),
+])
+def test_non_array_footprints_are_never_reported(fpid, pads, opts):
+    _, arrays = one([("X1", fpid, 0, 0, 0, False, pads, opts)])
+    assert arrays == []
+
+
+def test_smd_and_nsmd_are_classified_per_pad():
+    pads = grid_pads(3, 3, 0.8, land=0.4)
+    model = board([("U1", "Lib:BGA-9", 0, 0, 0, False, pads, {"mask_margin": -0.05})])
+    (a,) = detect_arrays(model)
+    assert summarise(model, a).pad_type == "SMD"
+    model = board([("U1", "Lib:BGA-9", 0, 0, 0, False, pads, {"mask_margin": 0.0})])
+    (a,) = detect_arrays(model)
+    assert summarise(model, a).pad_type == "NSMD"
+
+
+def test_multi_pitch_package_keeps_the_second_field():
+    outer = [p for p in grid_pads(10, 10, 0.5, land=0.25)
+             if p[0][0] in "ABJK" or p[0][1:] in ("1", "2", "9", "10")]
+    inner = [(f"Z{i}", x, y, 0.25, 0.25) for i, (_, x, y, _, _) in
+             enumerate(grid_pads(3, 3, 0.65, land=0.25))]
+    _, (a,) = one([("U1", "Lib:TFBGA-P0.5mmP0.65mm", 0, 0, 0, False, outer + inner, {})])
+    assert a.pitch_x_nm == pytest.approx(500_000, abs=2)
+    assert a.balls == len(outer) + 9
+    assert a.fields and a.fields[0]["pitch_mm"] == [0.65, 0.65]
+
+
+def test_through_hole_pads_are_not_balls():
+    pads = grid_pads(4, 4, 1.0, land=0.5)
+    _, arrays = one([("J1", "Lib:Header", 0, 0, 0, False, pads,
+                      {"attrib": PadAttrib.PTH, "drill": 0.3})])
+    assert arrays == []

@@ -4,15 +4,16 @@
 """
 from __future__ import annotations
 
+import os
 import time
-from dataclasses import dataclass, field
-from typing import Optional
+from dataclasses import dataclass, replace
+from typing import Any, Optional
 
 from ._version import __version__
 from .core.model import BoardModel
 from .core.report import Report
 
-__all__ = ["CheckOptions", "UserError", "check_model", "read_model", "check_file"]
+__all__ = ["CheckOptions", "UserError", "resolve_options", "check_model", "read_model", "check_file"]
 
 
 class UserError(Exception):
@@ -25,27 +26,63 @@ class UserError(Exception):
 
 @dataclass
 class CheckOptions:
-    """Choices a run is made with; the same names in the CLI, the dialog and the project file."""
+    """Choices a run is made with; the same names in the CLI, the dialog and the project file.
 
-    profile: str = "ug1099"
-    fab_tier: str = "standard"
+    ``profile`` and ``fab_tier`` left as None are taken from the project override file next to
+    the board (``<board>.bgacheck.toml`` or ``bgacheck.toml``), else ``ug1099`` / ``standard``.
+    """
+
+    profile: Optional[str] = None
+    fab_tier: Optional[str] = None
     stencil_mm: Optional[float] = None
     ball_d_mm: Optional[float] = None
     severity: str = "warning"
-    overrides: dict = field(default_factory=dict)
+    project_overrides: Any = None
+    """The loaded project override file (``rules.Overrides``), filled by ``resolve_options``."""
     checks: bool = True
-    standoff: bool = True
+
+
+def resolve_options(options: Optional[CheckOptions], board_path: str) -> CheckOptions:
+    """Fill profile, fab tier and project overrides: command line, then project file, then defaults."""
+    from .core import rules
+
+    opts = replace(options) if options else CheckOptions()
+    try:
+        project = rules.load_overrides(board_path) if board_path else None
+    except rules.RulesError as exc:
+        raise UserError(str(exc), 2) from None
+    if project is not None:
+        opts.project_overrides = project
+        opts.profile = opts.profile or project.profile
+        opts.fab_tier = opts.fab_tier or project.fab_tier
+    opts.profile = opts.profile or rules.DEFAULT_PROFILE
+    opts.fab_tier = opts.fab_tier or rules.DEFAULT_FAB_TIER
+    try:
+        rules.load_profile(opts.profile)
+        if opts.fab_tier not in rules.list_fab_tiers():
+            raise rules.RulesError(f"unknown fab tier '{opts.fab_tier}' "
+                                   f"(known: {', '.join(rules.list_fab_tiers())})")
+    except rules.RulesError as exc:
+        raise UserError(str(exc), 2) from None
+    return opts
 
 
 def check_model(model: BoardModel, options: Optional[CheckOptions] = None) -> Report:
     """Detect area arrays on a board model and run every stage on them."""
-    from .core import pipeline
+    from .core import pipeline, rules
 
-    options = options or CheckOptions()
+    options = resolve_options(options, model.path if os.path.isfile(model.path) else "")
     t0 = time.perf_counter()
     report = Report(source=model.path, kicad_version=model.kicad_version,
                     tool_version=__version__)
-    pipeline.run(model, options, report)
+    report.meta["profile"] = options.profile
+    report.meta["fab_tier"] = options.fab_tier
+    if options.project_overrides is not None:
+        report.meta["project_overrides"] = str(options.project_overrides.path)
+    try:
+        pipeline.run(model, options, report)
+    except rules.RulesError as exc:
+        raise UserError(str(exc), 2) from None
     report.meta.setdefault("timings_s", {})["check"] = round(time.perf_counter() - t0, 4)
     return report
 

@@ -75,16 +75,8 @@ def _optional_commands(sub) -> None:
 
 def options_from_args(args) -> CheckOptions:
     """CheckOptions from parsed arguments, leaving project-file choices where flags are absent."""
-    opts = CheckOptions(severity=args.severity)
-    if args.profile:
-        opts.profile = args.profile
-        opts.overrides["_cli_profile"] = True
-    if args.fab_tier:
-        opts.fab_tier = args.fab_tier
-        opts.overrides["_cli_fab_tier"] = True
-    opts.stencil_mm = args.stencil_mm
-    opts.ball_d_mm = args.ball_mm
-    return opts
+    return CheckOptions(profile=args.profile, fab_tier=args.fab_tier, stencil_mm=args.stencil_mm,
+                        ball_d_mm=args.ball_mm, severity=args.severity)
 
 
 def _write(text: str, output: Optional[str]) -> None:

@@ -8,17 +8,19 @@ from .units import NM_PER_MM
 __all__ = ["rules_for"]
 
 _CACHE: dict = {}
+"""Rule sets by (pitch, profile, tier, override file object); resolving is cheap but repeated."""
 
 
 def rules_for(model: BoardModel, arr: AreaArray, options):
     """The RuleSet for one array (profile, fab tier and project overrides from ``options``)."""
     from . import rules
 
+    project = getattr(options, "project_overrides", None)
     key = (round(arr.pitch_x_nm), round(arr.pitch_y_nm), options.profile, options.fab_tier,
-           repr(sorted(options.overrides.items())))
+           None if project is None else repr(project))
     if key not in _CACHE:
-        overrides = {k: v for k, v in options.overrides.items() if not k.startswith("_")}
         _CACHE[key] = rules.rules_for_pitch(
-            options.profile, arr.pitch_x_nm / NM_PER_MM, arr.pitch_y_nm / NM_PER_MM,
-            fab_tier=options.fab_tier, overrides=overrides or None)
+            options.profile or rules.DEFAULT_PROFILE, arr.pitch_x_nm / NM_PER_MM,
+            arr.pitch_y_nm / NM_PER_MM, fab_tier=options.fab_tier or rules.DEFAULT_FAB_TIER,
+            overrides=project)
     return _CACHE[key]

@@ -10,11 +10,11 @@ command -v kicad-cli >/dev/null 2>&1 || need+=(kicad)
 [ -d /usr/share/kicad/footprints/Package_BGA.pretty ] || need+=(kicad-footprints)
 [ -f /usr/share/kicad/demos/vme-wren/vme-wren.kicad_pcb ] || need+=(kicad-demos)
 extra=()
-for pair in evolver:evolver-nox Xvfb:xvfb xdotool:xdotool chromium:chromium xwd:x11-apps; do
+for pair in evolver:evolver-nox Xvfb:xvfb xdotool:xdotool chromium:chromium; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || extra+=("${pair#*:}")
 done
 python3 -c 'import numpy' 2>/dev/null || extra+=(python3-numpy)
-/usr/bin/python3 -c 'import shapely' 2>/dev/null || extra+=(python3-shapely)
+
 
 if [ ${#need[@]} -eq 0 ] && [ ${#extra[@]} -eq 0 ]; then
   echo "system packages: all present"

@@ -4,14 +4,10 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED_BOARDS = Path(os.environ.get("BGACHECK_SHARED_BOARDS", REPO.parent / "shared" / "boards"))
-VME_WREN = Path("/usr/share/kicad/demos/vme-wren/vme-wren.kicad_pcb")
-BGA_LIBRARY = Path("/usr/share/kicad/footprints/Package_BGA.pretty")
+from paths import SHARED_BOARDS, VME_WREN
 
 
 def _pcbnew_available() -> bool:

@@ -98,13 +98,13 @@ def _write(path, data):
 
 
 def _truncated(d):
-    from conftest import SHARED_BOARDS
+    from paths import SHARED_BOARDS
     data = (SHARED_BOARDS / BOARD).read_bytes()
     return _write(d / "cut.kicad_pcb", data[: len(data) // 3])
 
 
 def _newer(d):
-    from conftest import SHARED_BOARDS
+    from paths import SHARED_BOARDS
     data = (SHARED_BOARDS / BOARD).read_bytes()
     import re
     data = re.sub(rb"\(version \d+\)", b"(version 29991231)", data, count=1)

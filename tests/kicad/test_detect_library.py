@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from bgacheck import api
-from conftest import BGA_LIBRARY, REPO
+from paths import BGA_LIBRARY, REPO
 
 sys.path.insert(0, str(REPO / "fixtures"))
 from library_board import make_library_board  # noqa: E402

@@ -15,10 +15,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from paths import SHARED_BOARDS  # noqa: E402
 
 pytestmark = pytest.mark.kicad
 
-BOARD_DIR = Path("/work/shared/boards/lpddr4-testbed")
+BOARD_DIR = SHARED_BOARDS / "lpddr4-testbed"
 BOARD = "lpddr4-testbed.kicad_pcb"
 FILES = ("bga-check.json", "bga-check.junit.xml", "bga-check.sarif", "bga-check.md",
          "bga-check.html")

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from paths import SHARED_BOARDS  # noqa: E402
 
 pytestmark = [pytest.mark.gui, pytest.mark.kicad]
 
-BOARD = Path("/work/shared/boards/lpddr4-testbed/lpddr4-testbed.kicad_pcb")
+BOARD = SHARED_BOARDS / "lpddr4-testbed/lpddr4-testbed.kicad_pcb"
 WIDTH, HEIGHT = 1400, 1800
 STATUS_RGB = [tuple(int(c[k:k + 2], 16) for k in (1, 3, 5))
               for c in ("#3f9e5a", "#e3a21a", "#d2352b", "#7b4fd1")]

@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from paths import SHARED_BOARDS
+
 ROOT = Path(__file__).resolve().parents[2]
-BOARD = Path("/work/shared/boards/glasgow-revC3/glasgow.kicad_pcb")
+BOARD = SHARED_BOARDS / "glasgow-revC3/glasgow.kicad_pcb"
 FOLDER = "com_github_bgacheck_bgacheck"
 SYSTEM_PYTHON = "/usr/bin/python3"  # the interpreter Debian's KiCad embeds
 CHECK_RGB = (0, 168, 107)  # resources/make_icons.py: the icon's check-mark colour

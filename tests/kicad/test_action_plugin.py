@@ -16,10 +16,11 @@ pcbnew = pytest.importorskip("pcbnew", reason="KiCad's pcbnew module is not inst
 from bgacheck.api import CheckOptions  # noqa: E402
 from bgacheck.core.report import BgaSummary, Finding, Report  # noqa: E402
 from bgacheck.kicad import action_plugin, dialog, report_layer  # noqa: E402
+from paths import SHARED_BOARDS  # noqa: E402
 
 pytestmark = pytest.mark.kicad
 
-GLASGOW = "/work/shared/boards/glasgow-revC3/glasgow.kicad_pcb"
+GLASGOW = str(SHARED_BOARDS / "glasgow-revC3/glasgow.kicad_pcb")
 BGA_LIB = "/usr/share/kicad/footprints/Package_BGA.pretty"
 
 

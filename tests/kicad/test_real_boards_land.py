@@ -17,12 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from bgacheck.api import CheckOptions, check_file
+from bgacheck.api import CheckOptions, check_file, check_model
+from paths import SHARED_BOARDS, VME_WREN  # noqa: E402
 
 pytestmark = pytest.mark.kicad
 
-BOARDS = Path("/work/shared/boards")
-WREN = Path("/usr/share/kicad/demos/vme-wren/vme-wren.kicad_pcb")
+BOARDS = SHARED_BOARDS
+WREN = VME_WREN
 MINE = ("ug1099.t1.land", "ipc7351.", "land.", "ug1099.land_type", "fab.mask", "paste.",
         "ipc7525.", "ug1099.t1.via", "fab.min_drill", "fab.annular", "ug1099.t1.pad_to_via",
         "fab.trace_width", "ug1099.via_in", "ipc4761.", "fab.via_fill", "ug575.", "fanout.",
@@ -77,10 +78,8 @@ def test_other_boards_run_and_fill_the_per_bga_results(name):
 
 
 @pytest.mark.slow
-def test_vme_wren_runs_end_to_end_without_unrouted_false_alarms():
-    if not WREN.is_file():
-        pytest.skip("KiCad demos not installed")
-    report = check_file(str(WREN), CheckOptions())
+def test_vme_wren_runs_end_to_end_without_unrouted_false_alarms(vme_wren_model):
+    report = check_model(vme_wren_model, CheckOptions())
     refs = {b.ref: b for b in report.bgas}
     assert refs["IC14"].balls == 784
     assert mine(report, rule="fanout.unrouted_ball") == []

@@ -24,19 +24,20 @@ import pytest
 
 pytest.importorskip("pcbnew")
 
-from bgacheck.api import CheckOptions, check_file  # noqa: E402
+from bgacheck.api import CheckOptions, check_file, check_model  # noqa: E402
+from paths import SHARED_BOARDS, VME_WREN  # noqa: E402
 
 pytestmark = pytest.mark.kicad
 
-BOARDS = Path("/work/shared/boards")
-WREN = Path("/usr/share/kicad/demos/vme-wren/vme-wren.kicad_pcb")
+BOARDS = SHARED_BOARDS
+WREN = VME_WREN
 OURS = ("ug1099.t2.", "ug1099.t3.", "clearance.", "ug1099.layer_count.")
 
 
-def run(path: Path):
-    if not path.is_file():
+def run(path: Path, model=None):
+    if model is None and not path.is_file():
         pytest.skip(f"{path} not installed")
-    report = check_file(str(path), CheckOptions())
+    report = check_model(model, CheckOptions()) if model else check_file(str(path), CheckOptions())
     mine = [f for f in report.findings if f.rule_id.startswith(OURS)]
     return report, mine, Counter((f.ref, f.rule_id, f.severity) for f in mine)
 
@@ -51,8 +52,8 @@ def inside_own_area(report, findings):
 
 
 @pytest.fixture(scope="module")
-def wren():
-    return run(WREN)
+def wren(vme_wren_model):
+    return run(WREN, vme_wren_model)
 
 
 @pytest.mark.slow

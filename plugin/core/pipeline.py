@@ -12,7 +12,7 @@ from .model import BoardModel, PadShape
 from .report import BgaSummary, Report
 from .units import NM_PER_MM
 
-__all__ = ["run", "summarise", "STAGES", "register_stage"]
+__all__ = ["run", "summarise", "STAGES", "register_stage", "register_array_check"]
 
 STAGES: list[tuple[str, Callable]] = []
 """Check stages in run order: (name, fn(model, arrays, options, report))."""
@@ -28,6 +28,27 @@ def register_stage(name: str, fn: Callable) -> None:
             STAGES[k] = (name, fn)
             return
     STAGES.append((name, fn))
+
+
+def register_array_check(name: str, check_array: Callable) -> Callable:
+    """Register a stage that checks one array at a time and files its summary under extra[name].
+
+    ``check_array(model, arr, options, findings) -> dict | None`` appends its findings; a
+    ``text_lines`` entry in the returned dict goes to the BGA's text block.
+    """
+    def stage(model, arrays, options, report) -> None:
+        by_uuid = {b.uuid: b for b in report.bgas}
+        for arr in arrays:
+            extra = check_array(model, arr, options, report.findings)
+            summary = by_uuid.get(arr.footprint.uuid)
+            if summary is None or extra is None:
+                continue
+            summary.extra.setdefault("text_lines", []).extend(extra.pop("text_lines", []))
+            summary.extra[name] = extra
+
+    stage.__doc__ = f"The {name} stage: {check_array.__doc__ or name} for every detected array."
+    register_stage(name, stage)
+    return stage
 
 
 def run(model: BoardModel, options, report: Report) -> list[AreaArray]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..geometry import DIST_TOL_NM, PAD, TRACK, VIA, AreaLayer, area_box
-from ..pipeline import register_stage
+from ..pipeline import register_array_check
 from ..units import NM_PER_MM
 from .land import make_finding, pad_item
 from .vias import classify_vias
@@ -137,13 +137,4 @@ def _check_array(model, arr, options, out: list) -> dict:
             "skipped": int(skip.sum()), "single_pad_nets": int(lonely.sum())}
 
 
-def run(model, arrays, options, report) -> None:
-    """Fanout completeness for every detected array."""
-    by_uuid = {b.uuid: b for b in report.bgas}
-    for arr in arrays:
-        extra = _check_array(model, arr, options, report.findings)
-        if arr.footprint.uuid in by_uuid:
-            by_uuid[arr.footprint.uuid].extra["fanout"] = extra
-
-
-register_stage("fanout", run)
+run = register_array_check("fanout", _check_array)

@@ -14,7 +14,7 @@ import numpy as np
 from ...solver import stencil as _stencil
 from ..context import rules_for
 from ..model import PadShape
-from ..pipeline import pad_types, paste_apertures, register_stage
+from ..pipeline import pad_types, paste_apertures, register_array_check
 from ..report import Finding
 from ..units import MIL_MM, NM_PER_MM
 
@@ -326,14 +326,4 @@ def _check_array(model, arr, options, report_findings) -> dict:
     }
 
 
-def run(model, arrays, options, report) -> None:
-    """Land, mask and paste checks for every detected array."""
-    by_uuid = {b.uuid: b for b in report.bgas}
-    for arr in arrays:
-        extra = _check_array(model, arr, options, report.findings)
-        summary = by_uuid.get(arr.footprint.uuid)
-        if summary is not None:
-            summary.extra["land"] = extra
-
-
-register_stage("land", run)
+run = register_array_check("land", _check_array)

@@ -10,7 +10,7 @@ import numpy as np
 
 from ... import solver
 from ..context import rules_for
-from ..pipeline import pad_types, register_stage
+from ..pipeline import pad_types, register_array_check
 from ..units import NM_PER_MM
 from .land import aperture_shapes, ball_diameter, make_finding, pad_item, stencil_thickness
 
@@ -95,17 +95,4 @@ def _check_array(model, arr, options, out: list) -> dict:
     return extra
 
 
-def run(model, arrays, options, report) -> None:
-    """Standoff prediction for every detected array (skipped when options.standoff is False)."""
-    if not getattr(options, "standoff", True):
-        return
-    by_uuid = {b.uuid: b for b in report.bgas}
-    for arr in arrays:
-        extra = _check_array(model, arr, options, report.findings)
-        summary = by_uuid.get(arr.footprint.uuid)
-        if summary is not None:
-            summary.extra["standoff"] = extra
-            summary.extra.setdefault("text_lines", []).extend(extra.pop("text_lines"))
-
-
-register_stage("standoff", run)
+run = register_array_check("standoff", _check_array)

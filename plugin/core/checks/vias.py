@@ -11,7 +11,7 @@ import numpy as np
 
 from ..context import rules_for
 from ..geometry import DIST_TOL_NM, PAD, TRACK, VIA, AreaLayer, area_box
-from ..pipeline import register_stage
+from ..pipeline import register_array_check
 from ..report import Finding
 from ..units import NM_PER_MM
 from .land import SLACK_MM, make_finding, pad_item
@@ -272,13 +272,4 @@ def _check_array(model, arr, options, out: list) -> dict:
             "via_offset_max_mm": round(max(offsets), 4) if offsets else None}
 
 
-def run(model, arrays, options, report) -> None:
-    """Via checks for every detected array."""
-    by_uuid = {b.uuid: b for b in report.bgas}
-    for arr in arrays:
-        extra = _check_array(model, arr, options, report.findings)
-        if arr.footprint.uuid in by_uuid:
-            by_uuid[arr.footprint.uuid].extra["vias"] = extra
-
-
-register_stage("vias", run)
+run = register_array_check("vias", _check_array)

@@ -41,7 +41,7 @@ bench: setup
 	$(VPY) bench/bench_solver.py
 
 fixtures: setup
-	$(VPY) fixtures/fanout.py fixtures/boards
+	$(VPY) fixtures/fanout.py --demo fixtures/boards
 
 package: venv
 	$(VPY) .ci/build_pcm.py

@@ -1,6 +1,7 @@
 """Check stages; importing this package registers each module's stage with the pipeline.
 
-Each module holds one rule family and calls ``pipeline.register_stage(name, fn)`` at import,
+Each module holds one rule family and registers its stage at import (``pipeline.register_stage``,
+or ``pipeline.register_array_check`` for a check that looks at one array at a time),
 where ``fn(model, arrays, options, report)`` appends Findings and per-BGA ``extra`` entries.
 """
 import importlib

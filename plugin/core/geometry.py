@@ -30,7 +30,7 @@ from .model import BoardModel, PadAttrib, PadShape
 
 __all__ = [
     "PAD", "VIA", "TRACK", "KIND_NAMES", "ARC_TOLERANCE_NM", "DIST_TOL_NM", "AreaLayer",
-    "area_box", "pad_layers_mask", "via_on_layer", "arc_polyline",
+    "area_box", "pad_layers_mask", "via_on_layer", "arc_polyline", "nearest",
 ]
 
 PAD, VIA, TRACK = 0, 1, 2
@@ -122,7 +122,13 @@ def _pad_cores(model: BoardModel, idx: np.ndarray):
     polys = p.polygon_nm if len(p.polygon_nm) == len(p) else ()
     # Inner half-sizes: what is left of the pad once the corner radius is taken off.
     hw, hh = w / 2 - cr, h / 2 - cr
-    for k, i in enumerate(idx):
+    # Round lands (nearly every ball) become points in one vectorised call.
+    dots = (hw <= 0) & (hh <= 0) & ~np.isin(shape, (PadShape.CUSTOM, PadShape.CHAMFERED_RECT,
+                                                     PadShape.TRAPEZOID))
+    cores[dots] = shapely.points(x[dots], y[dots])
+    radius[dots] = cr[dots]
+    for k in np.flatnonzero(~dots):
+        i = idx[k]
         poly = polys[i] if polys else None
         if shape[k] in (PadShape.CUSTOM, PadShape.CHAMFERED_RECT, PadShape.TRAPEZOID) \
                 and poly is not None and len(poly) >= 3:
@@ -258,3 +264,19 @@ class AreaLayer:
         probe, item = self._tree.query(segs, predicate="intersects")
         keep = self.kind[item] == kind
         return probe[keep], item[keep]
+
+
+def nearest(targets_xy: np.ndarray, points_xy: np.ndarray):
+    """For each point, the index of the nearest target and the distance to it [nm].
+
+    One STRtree over the targets, one bulk nearest query: no loop over points.
+    """
+    if len(targets_xy) == 0 or len(points_xy) == 0:
+        return np.zeros(len(points_xy), np.int64), np.full(len(points_xy), np.inf)
+    tree = shapely.STRtree(shapely.points(np.asarray(targets_xy, dtype=float)))
+    (src, dst), dist = tree.query_nearest(shapely.points(np.asarray(points_xy, dtype=float)),
+                                          return_distance=True, all_matches=False)
+    index = np.zeros(len(points_xy), np.int64)
+    out = np.full(len(points_xy), np.inf)
+    index[src], out[src] = dst, dist
+    return index, out

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..context import rules_for
-from ..geometry import DIST_TOL_NM, PAD, TRACK, VIA, AreaLayer, area_box
+from ..geometry import DIST_TOL_NM, PAD, TRACK, VIA, AreaLayer, area_box, nearest
 from ..pipeline import register_array_check
 from ..report import Finding
 from ..units import NM_PER_MM
@@ -82,24 +82,13 @@ def classify_vias(model, arr, layer: int, al: AreaLayer | None = None):
     stubs: list[list[int]] = [[] for _ in range(n)]
     if n == 0 or len(balls) == 0:
         return sel, in_pad, dogbone, ball_of, stubs
-    # nearest ball per via through a bucket grid of ball centres (cell = pitch)
+    # via in pad: the via centre lies inside its nearest ball's land, on the ball's net
     bx, by = p.x_nm[balls].astype(float), p.y_nm[balls].astype(float)
-    cell = float(pitch)
-    buckets: dict[tuple[int, int], list[int]] = {}
-    for k, key in enumerate(zip((bx // cell).astype(int).tolist(), (by // cell).astype(int).tolist())):
-        buckets.setdefault(key, []).append(k)
     vx, vy = v.x_nm[sel].astype(float), v.y_nm[sel].astype(float)
     land_r = np.minimum(p.w_nm[balls], p.h_nm[balls]) / 2.0
-    for j in range(n):
-        cx, cy = int(vx[j] // cell), int(vy[j] // cell)
-        cand = [k for dx in (-1, 0, 1) for dy in (-1, 0, 1) for k in buckets.get((cx + dx, cy + dy), ())]
-        if not cand:
-            continue
-        cand = np.asarray(cand)
-        d = np.hypot(bx[cand] - vx[j], by[cand] - vy[j])
-        k = int(cand[np.argmin(d)])
-        if d.min() < land_r[k] and v.net[sel[j]] == p.net[balls[k]]:
-            in_pad[j], ball_of[j] = True, k
+    k, d = nearest(np.column_stack([bx, by]), np.column_stack([vx, vy]))
+    hit = (d < land_r[k]) & (v.net[sel] == p.net[balls[k]])
+    in_pad[hit], ball_of[hit] = True, k[hit]
     # dog-bones: a track on the ball layer touching both a ball and a via
     al = al if al is not None else AreaLayer(model, layer, box)
     a, b, _ = al.pairs_within(DIST_TOL_NM)
@@ -186,14 +175,13 @@ def _check_array(model, arr, options, out: list) -> dict:
     # dog-bone geometry: distance from the nearest interstice of its ball
     ex, ey = _frame(model, arr)
     offsets, off_j, off_v = [], [], []
-    for j in np.flatnonzero(dogbone):
-        k = ball_of[j]
-        b = balls[k]
-        c = np.array([p.x_nm[b], p.y_nm[b]], float)
-        cands = [c + sx * ex / 2 + sy * ey / 2 for sx in (-1, 1) for sy in (-1, 1)]
-        vp = np.array([v.x_nm[sel[j]], v.y_nm[sel[j]]], float)
-        target = min(cands, key=lambda q: np.hypot(*(q - vp)))
-        off = float(np.hypot(*(target - vp))) / NM_PER_MM
+    dog = np.flatnonzero(dogbone)
+    centre = np.column_stack([p.x_nm[balls[ball_of[dog]]], p.y_nm[balls[ball_of[dog]]]]).astype(float)
+    via_xy = np.column_stack([v.x_nm[sel[dog]], v.y_nm[sel[dog]]]).astype(float)
+    corners = np.stack([centre + sx * ex / 2 + sy * ey / 2 for sx in (-1, 1) for sy in (-1, 1)])
+    dog_off = np.hypot(*(corners - via_xy).transpose(2, 0, 1)).min(axis=0) / NM_PER_MM
+    for n, (j, off) in enumerate(zip(dog.tolist(), dog_off.tolist())):
+        b, vp = balls[ball_of[j]], via_xy[n]
         offsets.append(off)
         if off > DOGBONE_CENTRE_TOL_MM + 1e-6:
             off_j.append(j)

@@ -31,6 +31,7 @@ from .model import BoardModel, PadAttrib, PadShape
 __all__ = [
     "PAD", "VIA", "TRACK", "KIND_NAMES", "ARC_TOLERANCE_NM", "DIST_TOL_NM", "AreaLayer",
     "area_box", "pad_layers_mask", "via_on_layer", "arc_polyline", "nearest",
+    "point_pairs_within",
 ]
 
 PAD, VIA, TRACK = 0, 1, 2
@@ -280,3 +281,13 @@ def nearest(targets_xy: np.ndarray, points_xy: np.ndarray):
     out = np.full(len(points_xy), np.inf)
     index[src], out[src] = dst, dist
     return index, out
+
+
+def point_pairs_within(points_xy: np.ndarray, distance_nm: float):
+    """Index pairs (i < j) of points at most ``distance_nm`` apart: one bulk STRtree query."""
+    if len(points_xy) < 2:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    pts = shapely.points(np.asarray(points_xy, dtype=float))
+    i, j = shapely.STRtree(pts).query(pts, predicate="dwithin", distance=float(distance_nm))
+    keep = i < j
+    return i[keep].astype(np.int64), j[keep].astype(np.int64)

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..context import rules_for
-from ..geometry import DIST_TOL_NM, PAD, TRACK, VIA, AreaLayer, area_box
+from ..geometry import (DIST_TOL_NM, PAD, TRACK, VIA, AreaLayer, area_box, nearest,
+                        point_pairs_within)
 from ..pipeline import register_stage
 from ..report import Finding
 from ..units import NM_PER_MM
@@ -151,29 +152,24 @@ def _via_neighbours(model, arr, al: AreaLayer, skip_in_pad: bool):
     if skip_in_pad:
         # On the package's own layer a via inside a land is a via-in-pad: the ball channel holds it.
         lands = np.minimum(p.w_nm[arr.ball_pads], p.h_nm[arr.ball_pads]) / 2.0
-        d2 = (x[:, None] - bx[None, :]) ** 2 + (y[:, None] - by[None, :]) ** 2
-        inside &= ~(d2 < (lands[None, :] ** 2)).any(axis=1)
+        k, d = nearest(np.column_stack([bx, by]).astype(float), np.column_stack([x, y]))
+        inside &= ~(d < lands[k])
     vk, x, y = vk[inside], x[inside], y[inside]
     if len(vk) < 2:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     pitches = np.array([arr.pitch_x_nm, arr.pitch_y_nm])
-    # Sort-and-sweep along x: neighbours are at most one pitch (plus tolerance) apart.
-    reach = pitches.max() * (1 + NEIGHBOUR_TOL)
-    order = np.argsort(x)
-    xs, ys, ks = x[order], y[order], vk[order]
-    a, b = [], []
-    for s in range(1, len(xs)):
-        dx, dy = xs[s:] - xs[:-s], ys[s:] - ys[:-s]
-        if dx.min() > reach:
-            break
-        d = np.hypot(dx, dy)
-        ang = (np.degrees(np.arctan2(dy, dx)) - arr.grid_rot_deg) % 90.0
-        axis = (ang < AXIS_TOL_DEG) | (ang > 90.0 - AXIS_TOL_DEG)
-        near = (np.abs(d[:, None] - pitches[None, :]) <= NEIGHBOUR_TOL * pitches).any(axis=1)
-        hit = np.flatnonzero(axis & near)
-        a.extend(ks[hit])
-        b.extend(ks[hit + s])
-    return np.array(a, dtype=np.int64), np.array(b, dtype=np.int64)
+    i, j = point_pairs_within(np.column_stack([x, y]), pitches.max() * (1 + NEIGHBOUR_TOL))
+    # Order each pair left to right, as a sweep along x would.
+    swap = x[j] < x[i]
+    i, j = np.where(swap, j, i), np.where(swap, i, j)
+    dx, dy = x[j] - x[i], y[j] - y[i]
+    d = np.hypot(dx, dy)
+    ang = (np.degrees(np.arctan2(dy, dx)) - arr.grid_rot_deg) % 90.0
+    axis = (ang < AXIS_TOL_DEG) | (ang > 90.0 - AXIS_TOL_DEG)
+    near = (np.abs(d[:, None] - pitches[None, :]) <= NEIGHBOUR_TOL * pitches).any(axis=1)
+    hit = axis & near
+    order = np.lexsort((x[j][hit], x[i][hit]))
+    return vk[i[hit]][order], vk[j[hit]][order]
 
 
 def _check(model, arr, rs, al: AreaLayer, what, a, b, res: ChannelResult) -> None:

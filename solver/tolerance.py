@@ -6,6 +6,8 @@ are +/- limits taken as 3 sigma, in the unit of each parameter.
 """
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -87,43 +89,48 @@ def monte_carlo(model, params: dict, tolerances: dict, n_draws: int = 10_000, n_
     per board) are drawn once per part, the rest per ball. Work is chunked so memory stays bounded.
     The variance share of each input comes from a least-squares linear fit on the first chunk.
     """
-    rng = np.random.default_rng(seed)
     names = [n for n, t in tolerances.items()
              if n in params and _numeric(params[n]) and t is not None and float(t) > 0.0]
     draws_per_chunk = max(1, chunk_joints // max(1, n_balls))
-    heights_sum = heights_sq = 0.0
-    count = invalid = 0
-    copl = []
-    quant_sample = []
-    fit_x = fit_y = None
-    done = 0
-    while done < n_draws:
-        nd = min(draws_per_chunk, n_draws - done)
-        shape = (nd, n_balls)
+    sizes = [min(draws_per_chunk, n_draws - start) for start in range(0, n_draws, draws_per_chunk)]
+    # One child seed per chunk: the result depends on the seed only, not on which thread ran what.
+    seeds = np.random.SeedSequence(seed).spawn(len(sizes))
+
+    def run_chunk(k: int):
+        rng = np.random.default_rng(seeds[k])
+        shape = (sizes[k], n_balls)
         sample = {}
         for key, val in params.items():
             if _numeric(val) and key in names:
                 sd = float(tolerances[key]) / 3.0
-                noise_shape = (nd, 1) if key in shared else shape
+                noise_shape = (sizes[k], 1) if key in shared else shape
                 sample[key] = np.asarray(val, dtype=float) + sd * rng.standard_normal(noise_shape)
             else:
                 sample[key] = val
         out = model(**sample)
         h = np.broadcast_to(out["height_mm"], shape)
         good = np.broadcast_to(out["status"] == 0, shape)
-        invalid += int(np.count_nonzero(~good))
         hg = h[good]
-        heights_sum += float(hg.sum())
-        heights_sq += float(np.square(hg).sum())
-        count += hg.size
+        copl = None
         if n_balls > 1:
             hm = np.where(good, h, np.nan)
-            copl.append(np.nanmax(hm, axis=1) - np.nanmin(hm, axis=1))
-        quant_sample.append(hg[:: max(1, hg.size // 200_000)])
-        if fit_x is None and names:
-            cols = [np.broadcast_to(sample[n], shape)[good] for n in names]
-            fit_x, fit_y = np.stack(cols, axis=1), hg
-        done += nd
+            copl = np.nanmax(hm, axis=1) - np.nanmin(hm, axis=1)
+        fit = None
+        if k == 0 and names:
+            fit = (np.stack([np.broadcast_to(sample[n], shape)[good] for n in names], axis=1), hg)
+        return (float(hg.sum()), float(np.square(hg).sum()), hg.size,
+                int(np.count_nonzero(~good)), copl, hg[:: max(1, hg.size // 200_000)], fit)
+
+    # numpy releases the GIL in its array kernels, so chunks run in parallel on every core.
+    with ThreadPoolExecutor(max_workers=max(1, min(len(sizes), os.cpu_count() or 1))) as pool:
+        parts = list(pool.map(run_chunk, range(len(sizes))))
+    heights_sum = sum(p[0] for p in parts)
+    heights_sq = sum(p[1] for p in parts)
+    count = sum(p[2] for p in parts)
+    invalid = sum(p[3] for p in parts)
+    copl = [p[4] for p in parts if p[4] is not None]
+    quant_sample = [p[5] for p in parts]
+    fit_x, fit_y = parts[0][6] if parts and parts[0][6] is not None else (None, None)
     mean = heights_sum / max(count, 1)
     sd = float(np.sqrt(max(heights_sq / max(count, 1) - mean * mean, 0.0)))
     qs = np.concatenate(quant_sample) if quant_sample else np.zeros(1)

@@ -96,14 +96,15 @@ def ball_positions(bga: BgaSummary) -> dict[str, tuple[float, float]]:
 def ball_statuses(bga: BgaSummary, findings: list[Finding]) -> list[dict]:
     """Per-ball {name, x_mm, y_mm, status}: the checks' list when given, else derived here.
 
-    A derived status is the worst of the ball's new findings: a fanout/unrouted rule makes it
-    "unrouted", an error "error", a warning "warning"; no finding is "clean".
+    A derived status is the worst of the ball's new warnings and errors: a fanout/unrouted rule
+    makes it "unrouted", an error "error", a warning "warning"; notes and no finding are "clean".
     """
     worst: dict[str, str] = {}
     for f in findings:
         rule = f.rule_id.lower()
-        status = ("unrouted" if any(w in rule for w in _UNROUTED_WORDS)
-                  else f.severity if f.severity in ("error", "warning") else "clean")
+        if f.severity not in ("error", "warning"):
+            continue  # notes (plane balls, the standoff) colour nothing
+        status = "unrouted" if any(w in rule for w in _UNROUTED_WORDS) else f.severity
         for pad in f.pads:
             old = worst.get(pad, "clean")
             worst[pad] = max(old, status, key=_STATUS_ORDER.index)

@@ -132,3 +132,17 @@ def test_jedec_rows_skip_i_even_beside_grid_named_sites():
     pos = ball_positions(bga)
     assert pos["J1"][1] - pos["A1"][1] == pytest.approx(8 * 0.8)
     assert pos["R10C1"][1] - pos["A1"][1] == pytest.approx(9 * 0.8)
+
+
+def test_notes_on_a_ball_leave_it_clean_even_from_the_fanout_stage():
+    from bgacheck.core.report import Finding
+    from bgacheck.render.html import ball_statuses
+
+    bga = make_bga()
+    name = bga.ball_names[0]
+    note = Finding(rule_id="fanout.plane_net", severity="info", message="on a plane net",
+                   ref=bga.ref, x_mm=0.0, y_mm=0.0, pads=(name,))
+    unrouted = Finding(rule_id="fanout.unrouted_ball", severity="error", message="not fanned out",
+                       ref=bga.ref, x_mm=0.0, y_mm=0.0, pads=(name,))
+    assert {b["name"]: b["status"] for b in ball_statuses(bga, [note])}[name] == "clean"
+    assert {b["name"]: b["status"] for b in ball_statuses(bga, [unrouted])}[name] == "unrouted"

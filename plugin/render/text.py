@@ -55,8 +55,14 @@ def render_text(report: Report) -> str:
     return "\n".join(out) + "\n"
 
 
+MAX_BALLS_LISTED = 8
+"""Balls named on one text line; the JSON and HTML reports list them all."""
+
+
 def _finding_line(f) -> str:
-    where = f" {','.join(f.pads)}" if f.pads else ""
+    shown = ",".join(f.pads[:MAX_BALLS_LISTED])
+    more = len(f.pads) - MAX_BALLS_LISTED
+    where = f" {shown}" + (f" (+{more} more)" if more > 0 else "") if f.pads else ""
     value = ""
     if f.measured is not None and f.limit is not None:
         value = f" [{f.measured:.4g} vs limit {f.limit:.4g} {f.unit}]"

@@ -20,6 +20,7 @@ from ._version import __version__
 from .core.context import rules_for
 from .core.detect import AreaArray
 from .core.model import BoardModel
+from .core.units import fab_minimum
 
 __all__ = ["BEGIN", "END", "DruError", "generate_rules", "merge_rules", "rules_for_array"]
 
@@ -170,7 +171,7 @@ def rules_for_array(model: BoardModel, arr: AreaArray, options, scope: Scope) ->
         w.rule(f"track width {layer}", f"track width on {layer} layers in the BGA area: "
                f"{'between lands' if layer == 'outer' else 'between vias'}: max the widest "
                f"route row{' or the dog-bone stub' if extra else ''}, opt one route, min the fab's",
-               keys, [f"track_width (min {mm_text(_floor_um(rs.min_trace_w_mm))}) "
+               keys, [f"track_width (min {mm_text(_floor_um(fab_minimum(rs.min_trace_w_mm)))}) "
                       f"(opt {mm_text(rows[0][0])}) "
                       f"(max {mm_text(_ceil_um(hi))})"], a, layer=layer)
 
@@ -209,9 +210,10 @@ def rules_for_array(model: BoardModel, arr: AreaArray, options, scope: Scope) ->
     w.rule("vias", "vias in the BGA area: diameter and finished hole at most the profile's, "
            f"hole and ring at least the fab tier's{in_land}",
            keys, [f"via_diameter (max {mm_text(_ceil_um(via_max))})",
-                  f"hole_size (min {mm_text(_floor_um(drill_min))}) "
+                  f"hole_size (min {mm_text(_floor_um(fab_minimum(drill_min)))}) "
                   f"(max {mm_text(_ceil_um(rs.via_drill_d_mm))})",
-                  f"annular_width (min {mm_text(_floor_um(rs.annular_ring_min_mm))})"],
+                  "annular_width (min "
+                  f"{mm_text(_floor_um(fab_minimum(rs.annular_ring_min_mm)))})"],
            f"A.Type == 'Via' && {a}")
 
     # 5. vias of different nets on the ball grid leave R = e - VH between holes (Table 3)
@@ -240,7 +242,8 @@ def generate_rules(model: BoardModel, arrays: list[AreaArray], options) -> str:
     tier = getattr(options, "fab_tier", None) or "standard"
     out = [BEGIN,
            f"# bga-check {__version__}: profile {profile}, fab tier {tier}; lengths in mm.",
-           "# Minima are rounded down and maxima up to whole micrometres.",
+           "# Minima are rounded down and maxima up to whole micrometres; a fab minimum stated in mil",
+           "# is met by its metric twin (2 % lower: 8 mil = 0.20 mm).",
            "# Re-run `bga-check rules BOARD.kicad_pcb` to regenerate; edits here are replaced.",
            ""]
     if not arrays:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["NM_PER_MM", "mm_to_nm", "nm_to_mm", "MIL_MM"]
+__all__ = ["NM_PER_MM", "mm_to_nm", "nm_to_mm", "MIL_MM", "METRIC_TWIN", "fab_minimum"]
 
 NM_PER_MM = 1_000_000
 MIL_MM = 0.0254  # one thousandth of an inch [mm]
@@ -21,3 +21,13 @@ def nm_to_mm(value_nm):
     if isinstance(value_nm, np.ndarray):
         return value_nm.astype(np.float64) / NM_PER_MM
     return float(value_nm) / NM_PER_MM
+
+
+METRIC_TWIN = 0.02
+"""Fabs quote an imperial minimum and its rounded metric twin as one capability (8 mil and
+0.20 mm, 4 mil and 0.10 mm, 5 mil and 0.125 mm are 1.6 % apart)."""
+
+
+def fab_minimum(limit):
+    """The value that still meets a fab minimum stated in mil: its metric twin, 2 % lower."""
+    return limit * (1.0 - METRIC_TWIN)

@@ -67,3 +67,11 @@ def test_pcbnew_from_mm_truncates_where_mm_to_nm_rounds():
     traps = [mm for mm in TRUNCATION_TRAPS_MM if pc.FromMM(mm) != mm_to_nm(mm)]
     assert 2.01 in traps and all(abs(pc.FromMM(mm) - mm_to_nm(mm)) == 1 for mm in traps)
     assert all(pc.ToMM(mm_to_nm(mm)) == pytest.approx(mm, abs=1e-12) for mm in TRUNCATION_TRAPS_MM)
+
+
+def test_metric_twins_meet_fab_minimums_stated_in_mil():
+    from bgacheck.core.units import MIL_MM, fab_minimum
+
+    for mil, metric in ((8, 0.20), (6, 0.15), (5, 0.125), (4, 0.10), (3.5, 0.0875)):
+        assert metric >= fab_minimum(mil * MIL_MM)
+    assert 0.19 < fab_minimum(8 * MIL_MM)  # a real shortfall still fails

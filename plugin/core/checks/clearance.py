@@ -16,7 +16,7 @@ from ..context import rules_for
 from ..geometry import DIST_TOL_NM, PAD, TRACK, VIA, AreaLayer
 from ..pipeline import register_stage
 from ..report import Finding
-from ..units import NM_PER_MM
+from ..units import NM_PER_MM, fab_minimum
 from . import channels
 
 __all__ = ["run", "PAIR_NAMES", "board_limits_nm"]
@@ -67,7 +67,7 @@ def _layer_findings(model, arr, rs, al: AreaLayer, claimed, seen) -> list[Findin
     a, b, gap = a[ok], b[ok], gap[ok]
     hole_pair = al.hole_only[a] | al.hole_only[b]
     board = np.where(hole_pair, hole, cu)
-    short_fab = gap < fab - DIST_TOL_NM
+    short_fab = gap < fab_minimum(fab) - DIST_TOL_NM
     short_board = gap < board - DIST_TOL_NM
     hit = np.flatnonzero(short_fab | short_board)
     if len(hit) == 0:

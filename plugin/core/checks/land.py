@@ -16,7 +16,7 @@ from ..context import rules_for
 from ..model import PadShape
 from ..pipeline import pad_types, paste_apertures, register_array_check
 from ..report import Finding
-from ..units import MIL_MM, NM_PER_MM
+from ..units import MIL_MM, NM_PER_MM, fab_minimum
 
 __all__ = ["run", "ball_diameter", "stencil_thickness", "aperture_shapes", "make_finding",
            "grid_neighbours", "mask_webs", "SLACK_MM"]
@@ -259,7 +259,7 @@ def _check_array(model, arr, options, report_findings) -> dict:
     nsmd = (types == "NSMD") & (mask > 0)
     lim = rs.mask_expansion_min_mm
     if lim is not None:
-        bad = np.flatnonzero(nsmd & (clear < lim - SLACK_MM))
+        bad = np.flatnonzero(nsmd & (clear < fab_minimum(lim) - SLACK_MM))
         if len(bad):
             out.append(_aggregate("fab.mask_clearance", "warning",
                                   "{n} NSMD land{s} with {v:.3f} mm mask clearance per side, below "
@@ -273,7 +273,7 @@ def _check_array(model, arr, options, report_findings) -> dict:
         web_lim, web_src = own, "board setup: solder mask minimum web width"
     a, b, web = mask_webs(model, arr)
     web_mm = web / NM_PER_MM
-    thin = web_mm < web_lim - SLACK_MM
+    thin = web_mm < fab_minimum(web_lim) - SLACK_MM
     for group in _clusters(len(balls), a[thin], b[thin]):
         sel = thin & np.isin(a, group) & np.isin(b, group)
         deg = np.bincount(np.r_[a[sel], b[sel]], minlength=len(balls))[group]

@@ -13,7 +13,7 @@ from ..context import rules_for
 from ..geometry import DIST_TOL_NM, PAD, TRACK, VIA, AreaLayer, area_box, nearest
 from ..pipeline import register_array_check
 from ..report import Finding
-from ..units import NM_PER_MM
+from ..units import NM_PER_MM, fab_minimum
 from .land import SLACK_MM, make_finding, pad_item
 
 __all__ = ["run", "classify_vias", "via_protection_declared", "DOGBONE_CENTRE_TOL_MM"]
@@ -158,14 +158,14 @@ def _check_array(model, arr, options, out: list) -> dict:
             lim, key = rs.min_drill_mm, "min_drill_mm"
         if lim is None:
             continue
-        bad = np.flatnonzero(mask & (drill < lim - SLACK_MM))
+        bad = np.flatnonzero(mask & (drill < fab_minimum(lim) - SLACK_MM))
         if len(bad):
             out.append(_group("fab.min_drill", "error",
                               "{n} via{s} drilled {v:.3f} mm, below the fab tier's " + f"{lim:.3f} mm",
                               arr, model, sel[bad], ball_of[bad], drill[bad], lim, src(key), "min"))
     lim = rs.annular_ring_min_mm
     if lim is not None:
-        bad = np.flatnonzero(ring < lim - SLACK_MM)
+        bad = np.flatnonzero(ring < fab_minimum(lim) - SLACK_MM)
         if len(bad):
             out.append(_group("fab.annular_ring", "error",
                               "{n} via{s} with a {v:.3f} mm annular ring, below the fab tier's "
@@ -188,7 +188,8 @@ def _check_array(model, arr, options, out: list) -> dict:
             off_v.append(off)
         for t in stubs[j]:
             w = model.tracks.width_nm[t] / NM_PER_MM
-            if rs.min_trace_w_mm is not None and w < rs.min_trace_w_mm - SLACK_MM:
+            w_min = rs.min_trace_w_mm
+            if w_min is not None and w < fab_minimum(w_min) - SLACK_MM:
                 out.append(make_finding(
                     "fab.trace_width", "error",
                     f"dog-bone stub of {p.number[b]} is {w:.3f} mm wide, below the fab tier's "

@@ -61,6 +61,10 @@ class AreaArray:
     """Secondary ball fields at another pitch (multi-pitch packages)."""
     a1_pad: Optional[int] = None
     a1_corner: str = ""
+    depopulated_sites: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.int64))
+    """(row, col) grid index of each depopulated site, in the order of ``depopulated``."""
+    main_field: Optional[np.ndarray] = None
+    """True for balls of the main field (secondary fields have grids of their own)."""
 
     @property
     def balls(self) -> int:
@@ -290,13 +294,14 @@ def detect_footprint(board: BoardModel, fp: Footprint) -> Optional[AreaArray]:
                           row[on], col[on]):
         return None
     phase = int((col[on][0] + row[on][0]) % 2) if staggered else 0
-    depop = _depopulated(pads.number, balls[on], row[on], col[on], rows, cols, staggered, phase)
+    depop, sites = _depopulated(pads.number, balls[on], row[on], col[on], rows, cols, staggered,
+                                phase)
     a1, corner = _a1(pads.number, balls, row, col, rows, cols)
     rot_total = (fp.rot_deg + (ang if fp.side == "top" else -ang)) % 360.0
     return AreaArray(footprint=fp, ball_pads=balls, row=row, col=col, pitch_x_nm=px,
                      pitch_y_nm=py, rows=rows, cols=cols, staggered=staggered,
                      grid_rot_deg=rot_total, depopulated=depop, ignored=ignored, fields=fields,
-                     a1_pad=a1, a1_corner=corner)
+                     a1_pad=a1, a1_corner=corner, depopulated_sites=sites, main_field=on)
 
 
 def _is_area_array(board, fp, balls, land, px, py, spacing, rows, cols, row, col) -> bool:
@@ -333,8 +338,8 @@ def package_kind(fp: Footprint) -> str:
     return "LGA" if LGA_NAME.search(name) and not BALL_NAME.search(name) else "BGA"
 
 
-def _depopulated(numbers, balls, row, col, rows, cols, staggered, phase) -> tuple[str, ...]:
-    """Names of the empty grid sites inside the array's bounding grid."""
+def _depopulated(numbers, balls, row, col, rows, cols, staggered, phase):
+    """Names and (row, col) of the empty grid sites inside the array's bounding grid."""
     filled = np.zeros((rows, cols), dtype=bool)
     filled[row, col] = True
     rr, cc = np.nonzero(~filled)
@@ -348,7 +353,7 @@ def _depopulated(numbers, balls, row, col, rows, cols, staggered, phase) -> tupl
             out.append(f"{row_names[r]}{col_names[c]}")
         else:
             out.append(f"R{r + 1}C{c + 1}")
-    return tuple(out)
+    return tuple(out), np.column_stack([rr, cc]).astype(np.int64)
 
 
 def _a1(numbers, balls, row, col, rows, cols):

@@ -60,12 +60,26 @@ def run(model: BoardModel, options, report: Report) -> list[AreaArray]:
     timings["detect"] = round(time.perf_counter() - t0, 4)
     if getattr(options, "checks", True):
         _load_default_stages()
+        _record_rules(model, arrays, options, report)
         for name, fn in STAGES:
             t = time.perf_counter()
             fn(model, arrays, options, report)
             timings[name] = round(time.perf_counter() - t, 4)
     report.findings.sort(key=lambda f: f.sort_key())
     return arrays
+
+
+def _record_rules(model: BoardModel, arrays: list[AreaArray], options, report: Report) -> None:
+    """Say per BGA which profile row (or fill-in) and fab tier its rules came from."""
+    from .context import rules_for
+
+    for arr, summary in zip(arrays, report.bgas):
+        rs = rules_for(model, arr, options)
+        summary.extra["rules"] = {
+            "profile": rs.profile, "fab_tier": rs.fab_tier, "pitch_mm": rs.pitch_mm,
+            "row_profile": rs.row_profile, "row_pitch_mm": rs.row_pitch_mm, "match": rs.match}
+        summary.extra.setdefault("text_lines", []).append(
+            f"rules: {rs.profile}, fab tier {rs.fab_tier}; {rs.match}")
 
 
 def _load_default_stages() -> None:
@@ -134,5 +148,39 @@ def summarise(model: BoardModel, arr: AreaArray) -> BgaSummary:
         ignored_pads=arr.ignored,
         ball_names=tuple(p.number[i] for i in balls),
         kind=package_kind(fp),
-        extra={"fields": arr.fields} if arr.fields else {},
+        extra={"balls": _ball_table(model, arr, types, paste),
+               **({"fields": arr.fields} if arr.fields else {})},
     )
+
+
+def _ball_table(model: BoardModel, arr: AreaArray, types, paste) -> list[dict]:
+    """Per ball: name, grid row/col, board position, land, mask opening, paste, SMD/NSMD [mm]."""
+    p = model.pads
+    b = arr.ball_pads
+    cols = {
+        "x_mm": p.x_nm[b] / NM_PER_MM, "y_mm": p.y_nm[b] / NM_PER_MM,
+        "land_d_mm": np.minimum(p.w_nm[b], p.h_nm[b]) / NM_PER_MM,
+        "mask_d_mm": np.minimum(p.mask_w_nm[b], p.mask_h_nm[b]) / NM_PER_MM,
+        "paste_d_mm": paste / NM_PER_MM,
+    }
+    table = [{"name": p.number[i], "row": int(arr.row[k]), "col": int(arr.col[k]),
+              **{key: round(float(v[k]), 6) for key, v in cols.items()},
+              "pad_type": str(types[k])}
+             for k, i in enumerate(b)]
+    for name, (r, c), (x, y) in zip(arr.depopulated, arr.depopulated_sites,
+                                    _grid_positions(model, arr, arr.depopulated_sites)):
+        table.append({"name": name, "row": int(r), "col": int(c), "x_mm": round(x, 6),
+                      "y_mm": round(y, 6), "status": "depopulated"})
+    return table
+
+
+def _grid_positions(model: BoardModel, arr: AreaArray, sites: np.ndarray) -> np.ndarray:
+    """Board positions [mm] of grid sites, from a least-squares fit of the main field's balls."""
+    if len(sites) == 0:
+        return np.zeros((0, 2))
+    main = arr.main_field if arr.main_field is not None else np.ones(arr.balls, bool)
+    b = arr.ball_pads[main]
+    design = np.column_stack([np.ones(len(b)), arr.col[main], arr.row[main]]).astype(float)
+    xy = np.column_stack([model.pads.x_nm[b], model.pads.y_nm[b]]).astype(float) / NM_PER_MM
+    coef, *_ = np.linalg.lstsq(design, xy, rcond=None)
+    return np.column_stack([np.ones(len(sites)), sites[:, 1], sites[:, 0]]) @ coef

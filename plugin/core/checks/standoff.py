@@ -47,7 +47,7 @@ def predict(model, arr, options) -> tuple[dict, object]:
 
 
 def _check_array(model, arr, options, out: list) -> dict:
-    p = model.pads
+    """Predicted standoff per ball"""
     balls = arr.ball_pads
     inp, res = predict(model, arr, options)
     ok = np.asarray(res.valid)

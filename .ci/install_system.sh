@@ -13,7 +13,7 @@ extra=()
 for pair in evolver:evolver-nox Xvfb:xvfb xdotool:xdotool chromium:chromium; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || extra+=("${pair#*:}")
 done
-python3 -c 'import numpy' 2>/dev/null || extra+=(python3-numpy)
+/usr/bin/python3 -c 'import numpy' 2>/dev/null || extra+=(python3-numpy)  # KiCad's own Python
 
 
 if [ ${#need[@]} -eq 0 ] && [ ${#extra[@]} -eq 0 ]; then

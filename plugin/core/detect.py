@@ -229,15 +229,42 @@ def _fit_field(xy: np.ndarray, tol: float):
 _JEDEC = re.compile(r"^([A-Z]{1,3})(\d{1,3})$")
 
 
+JEDEC_ROWS = [c for c in "ABCDEFGHJKLMNPRTUVWY"]
+JEDEC_ROWS += [a + b for a in "ABCDEFGHJKLMNPRTUVWY" for b in JEDEC_ROWS[:20]]
+"""JEP95 row letters: I, O, Q, S, X and Z are skipped; after Y come AA, AB, ..."""
+
+
 def _names_by_index(numbers, row, col):
-    """Row letters and column numbers learnt from JEDEC ball names ("A1", "AB12")."""
+    """Row letters and column numbers learnt from JEDEC ball names ("A1", "AB12").
+
+    Rows or columns with no ball at all (a DDR package's empty middle columns) are named too
+    when every named one follows the JEDEC sequence at a fixed offset.
+    """
     rows, cols = {}, {}
     for name, r, c in zip(numbers, row, col):
         m = _JEDEC.match(name or "")
         if m:
             rows.setdefault(int(r), m.group(1))
             cols.setdefault(int(c), m.group(2))
+    rows = _fill_sequence(rows, lambda name: JEDEC_ROWS.index(name) if name in JEDEC_ROWS else None,
+                          lambda k: JEDEC_ROWS[k] if 0 <= k < len(JEDEC_ROWS) else None, row)
+    cols = _fill_sequence(cols, int, lambda k: str(k) if k >= 1 else None, col)
     return rows, cols
+
+
+def _fill_sequence(known: dict, position, name_at, indices) -> dict:
+    """Extend index -> name to the unnamed indices when all names sit at one offset."""
+    if not known:
+        return known
+    offsets = {position(n) - i if position(n) is not None else None for i, n in known.items()}
+    if len(offsets) != 1 or None in offsets:
+        return known
+    (k,) = offsets
+    filled = dict(known)
+    for i in range(int(min(indices)), int(max(indices)) + 1):
+        if i not in filled and name_at(i + k) is not None:
+            filled[i] = name_at(i + k)
+    return filled
 
 
 MAX_FIELDS = 3

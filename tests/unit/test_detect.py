@@ -113,3 +113,18 @@ def test_through_hole_pads_are_not_balls():
     _, arrays = one([("J1", "Lib:Header", 0, 0, 0, False, pads,
                       {"attrib": PadAttrib.PTH, "drill": 0.3})])
     assert arrays == []
+
+
+def test_empty_middle_columns_are_named_in_the_jedec_sequence():
+    # DDR4 x16 style: columns 1-3 and 7-9 populated, 4-6 empty in every row.
+    skip = {f"{r}{c}" for r in "ABCD" for c in (4, 5, 6)}
+    pads = grid_pads(4, 9, 0.8, land=0.4, skip=skip)
+    _, (a,) = one([("U1", "Lib:BGA-24", 0, 0, 0, False, pads, {})])
+    assert set(a.depopulated) == skip
+
+
+def test_rows_skip_the_letters_jedec_leaves_out():
+    pads = grid_pads(10, 3, 1.0, land=0.5, skip={f"H{c}" for c in (1, 2, 3)})
+    _, (a,) = one([("U1", "Lib:BGA-27", 0, 0, 0, False, pads, {})])
+    # rows A..K without I: the empty eighth row is H; the row after it is J, not I
+    assert set(a.depopulated) == {"H1", "H2", "H3"}

@@ -6,6 +6,7 @@ Exit codes: 0 clean; 1 findings at or above --severity (``check``, ``ci``) or an
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 import traceback
@@ -17,6 +18,13 @@ from .api import CheckOptions, UserError
 __all__ = ["main", "build_parser"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_NO_KICAD = 0, 1, 2, 3
+
+RENDERERS = {
+    "text": ("text", "render_text"), "json": ("drc_json", "render_json"),
+    "html": ("html", "render_html"), "sarif": ("sarif", "render_sarif"),
+    "junit": ("junit", "render_junit"), "markdown": ("markdown", "render_markdown"),
+}
+"""--format -> (module in bgacheck.render, function): every format renders the same Report."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -46,7 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     check = sub.add_parser("check", help="find BGAs on a board and check them")
     check.add_argument("board", help="a .kicad_pcb file (read only)")
-    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("--format", choices=tuple(RENDERERS), default="text",
+                       help="text for people, json like kicad-cli (default text); html, sarif, "
+                            "junit and markdown are the reports `bga-check ci` writes")
     check.add_argument("-o", "--output", help="write the report to this file instead of stdout")
     _add_check_options(check)
     _optional_commands(sub)
@@ -94,17 +104,11 @@ def run_check(args) -> int:
     """`bga-check check`: report and exit code; never writes the board."""
     from .api import check_file
 
-    report = check_file(args.board, options_from_args(args))
-    if args.format == "json":
-        from .render.drc_json import render_json
-
-        text = render_json(report)
-    else:
-        from .render.text import render_text
-
-        text = render_text(report)
     if args.output and os.path.abspath(args.output) == os.path.abspath(args.board):
         raise UserError("refusing to write the report over the board file")
+    report = check_file(args.board, options_from_args(args))
+    module, function = RENDERERS[args.format]
+    text = getattr(importlib.import_module(f"{__package__}.render.{module}"), function)(report)
     _write(text, args.output)
     return EXIT_FINDINGS if report.count_at_or_above(args.severity) else EXIT_OK
 

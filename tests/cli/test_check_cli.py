@@ -109,3 +109,19 @@ def _newer(d):
     import re
     data = re.sub(rb"\(version \d+\)", b"(version 29991231)", data, count=1)
     return _write(d / "future.kicad_pcb", data)
+
+
+@pytest.mark.parametrize("fmt,marker", [("html", "<svg"), ("sarif", '"version": "2.1.0"'),
+                                        ("junit", "<testsuites"), ("markdown", "| U30 |")])
+def test_every_report_format_renders_the_same_check(board, tmp_path, fmt, marker):
+    out = tmp_path / f"report.{fmt}"
+    res = run("check", str(board), "--format", fmt, "-o", str(out), "--severity", "error")
+    assert res.returncode in (0, 1), res.stderr
+    assert marker in out.read_text()
+
+
+def test_report_is_never_written_over_the_board(board):
+    before = sha(board)
+    res = run("check", str(board), "-o", str(board))
+    assert res.returncode == 2 and "over the board file" in res.stderr
+    assert sha(board) == before

@@ -14,6 +14,8 @@ import threading
 
 import pcbnew
 
+from ..core.resources import resource_path
+
 __all__ = ["BgaCheckAction", "register", "run_on_board", "missing_dependencies",
            "install_message", "REQUIREMENTS", "PROGRESS_MIN_PADS"]
 
@@ -24,16 +26,13 @@ DEBIAN_12_SHIPS = {"numpy": (1, 24, 2), "shapely": (1, 8, 5)}
 PROGRESS_MIN_PADS = 5000
 """Boards with at least this many pads get a progress window while the checks run."""
 
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def _resource(*parts: str) -> str:
-    for root in (os.path.join(_PACKAGE_DIR, "resources"),
-                 os.path.join(os.path.dirname(_PACKAGE_DIR), "resources")):
-        path = os.path.join(root, *parts)
-        if os.path.exists(path):
-            return path
-    return ""
+def _icon(name: str) -> str:
+    """Toolbar icon path, or "" (KiCad then shows its default) when the file is not there."""
+    try:
+        path = resource_path("icons", name)
+    except FileNotFoundError:
+        return ""
+    return str(path) if path.is_file() else ""
 
 
 def _version_tuple(text: str) -> tuple:
@@ -196,8 +195,8 @@ class BgaCheckAction(pcbnew.ActionPlugin):
         self.description = ("Check BGA lands, vias and fanout against pitch rules, predict "
                             "solder standoff, and annotate the board on layer BGA.Check")
         self.show_toolbar_button = True
-        self.icon_file_name = _resource("icons", "bgacheck_light.png")
-        self.dark_icon_file_name = _resource("icons", "bgacheck_dark.png")
+        self.icon_file_name = _icon("bgacheck_light.png")
+        self.dark_icon_file_name = _icon("bgacheck_dark.png")
 
     def Run(self):
         """Check the board open in the editor, annotate it, show the results dialog."""

@@ -16,7 +16,7 @@ import time
 from collections import Counter
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_detect import add_common_options, board_line, fmt_s, kicad_drc, load, resolve_boards  # noqa: E402
+from bench_detect import add_common_options, each_board, fmt_s  # noqa: E402
 
 CLI_TIMEOUT_S = 3600
 
@@ -53,9 +53,7 @@ def main(argv: list[str] | None = None) -> int:
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="bgacheck-drc-") as work:
-        for name, path in resolve_boards(args.boards, args.cache_dir):
-            ld = load(name, path)
-            print(board_line(ld))
+        for ld, run_drc in each_board(args, work):
             first_rep, best_rep, first_s, best_s = run_checks(ld.model, args.repeat)
             stages = best_rep.meta["timings_s"]
             balls = sum(b.balls for b in best_rep.bgas)
@@ -66,8 +64,8 @@ def main(argv: list[str] | None = None) -> int:
             print("  stage times [s], best run: " + ", ".join(
                 f"{k} {v:.3f}" for k, v in stages.items() if k != "check"))
             print(f"  first run {first_s:.3f} s (pays lazy imports and caches), best {best_s:.3f} s")
-            cli_s = None if args.skip_cli else cli_wall(path)
-            drc_s, drc_n = (None, "skipped") if args.skip_drc else kicad_drc(path, work)
+            cli_s = None if args.skip_cli else cli_wall(ld.path)
+            drc_s, drc_n = run_drc()
             rows.append((ld, balls, stages.get("detect", 0.0), best_s, first_s, cli_s, drc_s, drc_n))
     print()
     print(f"{'board':10s} {'balls':>6s} {'load':>9s} {'detect':>9s} {'check':>9s} {'check1':>9s} "

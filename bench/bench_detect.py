@@ -119,6 +119,17 @@ def board_line(ld: Loaded) -> str:
             f"{len(m.tracks)} tracks/arcs, {len(m.copper_layers)} copper layers  ({ld.path})")
 
 
+def each_board(args, workdir: str):
+    """Load each board asked for and print its line; yield (loaded board, DRC runner).
+
+    The DRC runner returns (seconds, what it found), or (None, "skipped") under --skip-drc.
+    """
+    for name, path in resolve_boards(args.boards, args.cache_dir):
+        ld = load(name, path)
+        print(board_line(ld))
+        yield ld, (lambda p=path: (None, "skipped") if args.skip_drc else kicad_drc(p, workdir))
+
+
 def fmt_s(x) -> str:
     return "-" if x is None else f"{x:9.3f}"
 
@@ -131,12 +142,10 @@ def main(argv: list[str] | None = None) -> int:
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="bgacheck-drc-") as work:
-        for name, path in resolve_boards(args.boards, args.cache_dir):
-            ld = load(name, path)
-            print(board_line(ld))
+        for ld, run_drc in each_board(args, work):
             first, best, arrays = best_of(lambda: detect_arrays(ld.model), args.repeat)
             balls = sum(a.balls for a in arrays)
-            drc_s, drc_n = (None, "skipped") if args.skip_drc else kicad_drc(path, work)
+            drc_s, drc_n = run_drc()
             rows.append((ld, len(arrays), balls, first, best, drc_s, drc_n))
     print()
     print(f"{'board':10s} {'BGAs':>4s} {'balls':>7s} {'LoadBoard':>9s} {'->model':>9s} "

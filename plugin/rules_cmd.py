@@ -15,7 +15,7 @@ import sys
 import tomllib
 
 from . import dru_cmd
-from .api import UserError
+from .api import CheckOptions, UserError, resolve_options
 from .core import rules
 from .core.resources import resource_path
 
@@ -70,28 +70,21 @@ def run(args) -> int:
 def _run(args) -> str:
     if args.pitch_y is not None and args.pitch is None:
         raise UserError("--pitch-y needs --pitch")
-    ov = _overrides(args.board)
-    profile = args.profile or (ov.profile if ov else None) or rules.DEFAULT_PROFILE
-    tier = args.fab_tier or (ov.fab_tier if ov else None) or rules.DEFAULT_FAB_TIER
-    prof = rules.load_profile(profile)  # RulesError for an unknown name
+    if args.board is not None and not os.path.exists(args.board):
+        raise UserError(f"{args.board}: no such file")
+    # The same choice as `check`: command line, then the project file, then the defaults.
+    opts = resolve_options(CheckOptions(profile=args.profile, fab_tier=args.fab_tier),
+                           args.board or "")
+    ov, tier = opts.project_overrides, opts.fab_tier
+    prof = rules.load_profile(opts.profile)
     if prof.name == "common":
         raise rules.RulesError("'common' holds shared rules and is not a profile")
-    if tier not in rules.list_fab_tiers():
-        raise rules.RulesError(f"unknown fab tier '{tier}' (known: {', '.join(rules.list_fab_tiers())})")
     if args.explain:
         return _explain(args, prof, tier, ov)
     if args.pitch is None:
         return _listing(args.json, ov)
     rs = rules.rules_for_pitch(prof, args.pitch, args.pitch_y, tier, ov)
     return json.dumps(_ruleset_json(rs, prof, ov), indent=2) if args.json else _ruleset_text(rs, prof, ov)
-
-
-def _overrides(board):
-    if board is None:
-        return None
-    if not os.path.exists(board):
-        raise UserError(f"{board}: no such file")
-    return rules.load_overrides(board)
 
 
 # ---------------------------------------------------------------- formatting one value

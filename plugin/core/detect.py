@@ -22,8 +22,6 @@ MAX_PITCH_MM = 1.3
 """Largest pitch accepted: 1.27 mm is the coarsest BGA pitch in KiCad's library and vendor
 tables; coarser land grids are modules (GPS, radio) rather than ball packages."""
 MIN_PITCH_MM = 0.2
-GRID_TOL = 0.12
-"""Largest off-grid distance accepted, as a fraction of the pitch."""
 MAX_LAND_ASPECT = 1.35
 """Ball lands are round or square; elongated pads (QFN, SOIC, connectors) are not balls."""
 MAX_LAND_TO_PITCH = 0.8

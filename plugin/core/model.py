@@ -88,8 +88,9 @@ class ViaTable:
 
     ``layer_from``/``layer_to`` are copper stack indices (0 = F.Cu). ``flash_mask`` has bit k
     set when the via has a copper pad on stack layer k (KiCad drops unused pads when
-    ``remove_unused_layers`` is set). ``filled``/``capped`` follow IPC-4761 as the board file
-    records them (KiCad 9 via protection); ``tented_front``/``tented_back`` the mask tenting.
+    ``remove_unused_layers`` is set). ``filled``/``capped`` are IPC-4761 fill and cap per via
+    (all False from KiCad 9.0.8, whose files cannot hold them); ``tented_front``/``tented_back``
+    the mask tenting.
     """
 
     uuid: tuple[str, ...]

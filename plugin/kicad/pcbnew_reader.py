@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
 
 import numpy as np
 
@@ -33,7 +32,7 @@ def read_board(board, path: str | None = None) -> BoardModel:
     copper_names = tuple(board.GetLayerName(layer) for layer in stack)
 
     footprints, pads = _read_footprints(board, pcbnew)
-    vias, tracks = _read_tracks(board, pcbnew, stack_index, path)
+    vias, tracks = _read_tracks(board, pcbnew, stack_index)
     zones = _read_zones(board, stack_index)
     pads = _mark_zone_connected(pads, board, pcbnew)
     nets = board.GetNetsByNetcode()
@@ -142,7 +141,7 @@ def _append_pad(cols, fi, pad, pcbnew, attrib_code, shape_code, bottom):
                                                  PadShape.TRAPEZOID) else None)
 
 
-def _read_tracks(board, pcbnew, stack_index, path):
+def _read_tracks(board, pcbnew, stack_index):
     v = {k: [] for k in ("uuid", "net", "x_nm", "y_nm", "d_nm", "drill_nm", "layer_from",
                          "layer_to", "via_type", "flash_mask", "remove_unused", "tented_front",
                          "tented_back")}
@@ -188,7 +187,9 @@ def _read_tracks(board, pcbnew, stack_index, path):
         t["is_arc"].append(is_arc)
         t["xm_nm"].append(mid.x)
         t["ym_nm"].append(mid.y)
-    filled, capped = _via_protection_from_file(path, v["uuid"])
+    # KiCad 9.0.8 has no per-via fill or cap (its parser knows only tenting): a board declares
+    # via-in-pad protection once, with a text variable the vias check reads.
+    filled, capped = np.zeros(len(v["uuid"]), dtype=bool), np.zeros(len(v["uuid"]), dtype=bool)
     vias = ViaTable(
         uuid=tuple(v["uuid"]), net=np.asarray(v["net"], dtype=np.int32),
         **{k: np.asarray(v[k], dtype=np.int64) for k in (
@@ -209,32 +210,6 @@ def _read_tracks(board, pcbnew, stack_index, path):
         is_arc=np.asarray(t["is_arc"], dtype=bool),
     )
     return vias, tracks
-
-
-_VIA_BLOCK = re.compile(rb"\(via\b(?:[^()]|\((?:[^()]|\([^()]*\))*\))*\)", re.S)
-_UUID = re.compile(rb'\(uuid\s+"?([0-9a-fA-F-]{36})"?\)')
-
-
-def _via_protection_from_file(path, uuids):
-    """IPC-4761 fill and cap flags per via, read from the file (9.0's SWIG API exposes neither)."""
-    n = len(uuids)
-    filled, capped = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
-    if not n or not path or not os.path.isfile(path):
-        return filled, capped
-    with open(path, "rb") as fh:
-        text = fh.read()
-    if b"(filling" not in text and b"(capping" not in text:
-        return filled, capped
-    where = {u: i for i, u in enumerate(uuids)}
-    for m in _VIA_BLOCK.finditer(text):
-        block = m.group(0)
-        u = _UUID.search(block)
-        i = where.get(u.group(1).decode()) if u else None
-        if i is None:
-            continue
-        filled[i] = bool(re.search(rb"\(filling\s+yes\)", block))
-        capped[i] = bool(re.search(rb"\(capping\s+yes\)", block))
-    return filled, capped
 
 
 def _read_zones(board, stack_index):

@@ -8,12 +8,16 @@ STAMP  := $(VENV)/.installed
 KICAD_PTH := $(VENV)/lib/python3.11/site-packages/zz_kicad_dist_packages.pth
 DEMO_BOARD := fixtures/boards/bga-0.8mm-clean.kicad_pcb
 
-.PHONY: setup system venv demo test test-fast bench package fixtures clean
+.PHONY: setup system kicad10-api venv demo test test-fast bench package fixtures clean
 
-setup: system venv
+setup: system venv kicad10-api
 
 system:
 	bash .ci/install_system.sh
+
+# KiCad 10's pcbnew.py (unpacked, not installed) for the test that our SWIG names exist in 9 and 10.
+kicad10-api:
+	bash .ci/fetch_kicad10_api.sh
 
 # The venv pins numpy/shapely/pytest (requirements.txt) and sees Debian's KiCad module through a
 # .pth file that APPENDS /usr/lib/python3/dist-packages to sys.path (pinned packages win).

@@ -43,6 +43,8 @@ class Finding:
     layer: str = ""
     pads: tuple[str, ...] = ()
     items: tuple[tuple[str, str, float, float], ...] = ()
+    fix: str = ""
+    """What to change on the board (or which option to pick) to clear the finding; one clause."""
 
     def __post_init__(self) -> None:
         severity_rank(self.severity)

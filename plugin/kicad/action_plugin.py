@@ -165,12 +165,14 @@ class _Focus:
         self.board, self.selected = board, None
 
     def _item(self, target):
+        from . import compat  # numpy is there by now: Run checked the dependencies
+
         if isinstance(target, str):
             return self.board.FindFootprintByReference(target)
         for _, uid, _, _ in target.items:
-            item = self.board.GetItem(pcbnew.KIID(uid))
-            if item is not None and item.Type() != pcbnew.NOT_USED:
-                return item.Cast()
+            item = compat.resolve_item(self.board, uid)
+            if item is not None:
+                return item
         return self.board.FindFootprintByReference(target.ref)
 
     def __call__(self, target) -> None:

@@ -214,10 +214,36 @@ def is_dnp(fp) -> bool:
 
 
 def via_type_names() -> dict:
-    """pcbnew VIATYPE value -> 'through' | 'blind_buried' | 'micro'."""
+    """pcbnew VIATYPE value -> 'through' | 'blind_buried' | 'micro'.
+
+    KiCad 9 has one VIATYPE_BLIND_BURIED; KiCad 10 split it into VIATYPE_BLIND and VIATYPE_BURIED.
+    """
     m = pcbnew()
-    return {m.VIATYPE_THROUGH: "through", m.VIATYPE_BLIND_BURIED: "blind_buried",
-            m.VIATYPE_MICROVIA: "micro"}
+    names = {m.VIATYPE_THROUGH: "through", m.VIATYPE_MICROVIA: "micro"}
+    for name in ("VIATYPE_BLIND_BURIED", "VIATYPE_BLIND", "VIATYPE_BURIED"):
+        if hasattr(m, name):
+            names[getattr(m, name)] = "blind_buried"
+    return names
+
+
+def resolve_item(board, uuid: str):
+    """The board item with this KIID, or None (KiCad 10 renamed BOARD.GetItem to ResolveItem)."""
+    m = pcbnew()
+    kiid = m.KIID(uuid)
+    if hasattr(board, "ResolveItem"):  # KiCad 10
+        item = board.ResolveItem(kiid, True)
+    else:  # KiCad 9
+        item = getattr(board, "GetItem")(kiid)
+    if item is None or item.Type() == m.NOT_USED:
+        return None
+    return item.Cast()
+
+
+def board_file_plugin():
+    """KiCad's own s-expression board reader/writer (PluginFind in 9, FindPlugin in 10)."""
+    mgr = pcbnew().PCB_IO_MGR
+    find = getattr(mgr, "FindPlugin", None) or getattr(mgr, "PluginFind")
+    return find(mgr.KICAD_SEXP)
 
 
 def via_width(via, layer) -> int:

@@ -32,7 +32,7 @@ _UNIT_MM = {"mm": 1.0, "um": 1e-3, "µm": 1e-3, "mil": MIL_MM, "in": 25.4, None:
 
 
 def make_finding(rule_id, severity, message, arr, model, pads_idx=(), items=(), measured=None,
-                 limit=None, unit="mm", source="", at=None, layer="") -> Finding:
+                 limit=None, unit="mm", source="", at=None, layer="", fix="") -> Finding:
     """A Finding located at ``at`` (x, y nm), else the first listed pad, else the footprint."""
     p = model.pads
     pads_idx = [int(i) for i in pads_idx]
@@ -44,7 +44,7 @@ def make_finding(rule_id, severity, message, arr, model, pads_idx=(), items=(), 
         x_mm=float(at[0]) / NM_PER_MM, y_mm=float(at[1]) / NM_PER_MM,
         measured=None if measured is None else round(float(measured), 4),
         limit=None if limit is None else round(float(limit), 4), unit=unit, source=source,
-        layer=layer, pads=tuple(p.number[i] for i in pads_idx), items=tuple(items))
+        layer=layer, pads=tuple(p.number[i] for i in pads_idx), items=tuple(items), fix=fix)
 
 
 def pad_item(model, i, what="ball") -> tuple:

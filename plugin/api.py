@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, replace
-from typing import Any, Optional
+from dataclasses import replace
+from typing import Optional
 
 from ._version import __version__
 from .core.model import BoardModel
+from .core.options import CheckOptions, default_fab_tier
 from .core.report import Report
 
 __all__ = ["CheckOptions", "UserError", "resolve_options", "check_model", "read_model", "check_file"]
@@ -24,26 +25,10 @@ class UserError(Exception):
         self.code = code
 
 
-@dataclass
-class CheckOptions:
-    """Choices a run is made with; the same names in the CLI, the dialog and the project file.
-
-    ``profile`` and ``fab_tier`` left as None are taken from the project override file next to
-    the board (``<board>.bgacheck.toml`` or ``bgacheck.toml``), else ``ug1099`` / ``standard``.
-    """
-
-    profile: Optional[str] = None
-    fab_tier: Optional[str] = None
-    stencil_mm: Optional[float] = None
-    ball_d_mm: Optional[float] = None
-    severity: str = "warning"
-    project_overrides: Any = None
-    """The loaded project override file (``rules.Overrides``), filled by ``resolve_options``."""
-    checks: bool = True
-
-
-def resolve_options(options: Optional[CheckOptions], board_path: str) -> CheckOptions:
-    """Fill profile, fab tier and project overrides: command line, then project file, then defaults."""
+def resolve_options(options: Optional[CheckOptions], board_path: str,
+                    model: Optional[BoardModel] = None) -> CheckOptions:
+    """Fill profile, fab tier and project overrides: command line, then project file, then
+    defaults (the default tier is ``hdi`` for a board with microvias or blind vias)."""
     from .core import rules
 
     opts = replace(options) if options else CheckOptions()
@@ -55,7 +40,11 @@ def resolve_options(options: Optional[CheckOptions], board_path: str) -> CheckOp
         opts.project_overrides = project
         opts.profile = opts.profile or project.profile
         opts.fab_tier = opts.fab_tier or project.fab_tier
+    opts.profile_chosen = opts.profile_chosen or bool(opts.profile)
     opts.profile = opts.profile or rules.DEFAULT_PROFILE
+    if not opts.fab_tier and model is not None:
+        opts.fab_tier, opts.fab_tier_why = default_fab_tier(model.vias.via_type,
+                                                             rules.DEFAULT_FAB_TIER)
     opts.fab_tier = opts.fab_tier or rules.DEFAULT_FAB_TIER
     try:
         rules.load_profile(opts.profile)
@@ -71,12 +60,14 @@ def check_model(model: BoardModel, options: Optional[CheckOptions] = None) -> Re
     """Detect area arrays on a board model and run every stage on them."""
     from .core import pipeline, rules
 
-    options = resolve_options(options, model.path if os.path.isfile(model.path) else "")
+    options = resolve_options(options, model.path if os.path.isfile(model.path) else "", model)
     t0 = time.perf_counter()
     report = Report(source=model.path, kicad_version=model.kicad_version,
                     tool_version=__version__)
     report.meta["profile"] = options.profile
     report.meta["fab_tier"] = options.fab_tier
+    if options.fab_tier_why:
+        report.meta["fab_tier_why"] = options.fab_tier_why
     if options.project_overrides is not None:
         report.meta["project_overrides"] = str(options.project_overrides.path)
     try:

@@ -42,8 +42,11 @@ def _add_check_options(p: argparse.ArgumentParser) -> None:
                    help="stencil thickness [mm] for the standoff prediction")
     p.add_argument("--ball-mm", type=float, default=None,
                    help="ball diameter [mm] when the footprint name does not state it")
+    p.add_argument("--pkg-pad-mm", type=float, default=None,
+                   help="package-side pad diameter [mm] for the standoff (default: the board land)")
     p.add_argument("--severity", choices=("info", "warning", "error"), default="warning",
-                   help="lowest severity that makes the exit code 1 (default warning)")
+                   help="lowest severity that makes the exit code 1 and, in the text report, the "
+                        "lowest severity listed (default warning: notes are counted, not listed)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -86,7 +89,8 @@ def _optional_commands(sub) -> None:
 def options_from_args(args) -> CheckOptions:
     """CheckOptions from parsed arguments, leaving project-file choices where flags are absent."""
     return CheckOptions(profile=args.profile, fab_tier=args.fab_tier, stencil_mm=args.stencil_mm,
-                        ball_d_mm=args.ball_mm, severity=args.severity)
+                        ball_d_mm=args.ball_mm, pkg_pad_d_mm=getattr(args, "pkg_pad_mm", None),
+                        severity=args.severity)
 
 
 def _write(text: str, output: Optional[str]) -> None:
@@ -108,7 +112,8 @@ def run_check(args) -> int:
         raise UserError("refusing to write the report over the board file")
     report = check_file(args.board, options_from_args(args))
     module, function = RENDERERS[args.format]
-    text = getattr(importlib.import_module(f"{__package__}.render.{module}"), function)(report)
+    render = getattr(importlib.import_module(f"{__package__}.render.{module}"), function)
+    text = render(report, severity=args.severity) if args.format == "text" else render(report)
     _write(text, args.output)
     return EXIT_FINDINGS if report.count_at_or_above(args.severity) else EXIT_OK
 

@@ -31,7 +31,7 @@ from .model import BoardModel, PadAttrib, PadShape
 __all__ = [
     "PAD", "VIA", "TRACK", "KIND_NAMES", "ARC_TOLERANCE_NM", "DIST_TOL_NM", "AreaLayer",
     "area_box", "pad_layers_mask", "via_on_layer", "arc_polyline", "nearest",
-    "point_pairs_within",
+    "point_pairs_within", "neighbours_within",
 ]
 
 PAD, VIA, TRACK = 0, 1, 2
@@ -291,3 +291,17 @@ def point_pairs_within(points_xy: np.ndarray, distance_nm: float):
     i, j = shapely.STRtree(pts).query(pts, predicate="dwithin", distance=float(distance_nm))
     keep = i < j
     return i[keep].astype(np.int64), j[keep].astype(np.int64)
+
+
+def neighbours_within(targets_xy: np.ndarray, points_xy: np.ndarray, distance_nm: float):
+    """(point, target) index pairs with the target at most ``distance_nm`` from the point.
+
+    One STRtree over the targets, one bulk ``dwithin`` query; pairs sorted by point.
+    """
+    if len(targets_xy) == 0 or len(points_xy) == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    tree = shapely.STRtree(shapely.points(np.asarray(targets_xy, dtype=float)))
+    p, t = tree.query(shapely.points(np.asarray(points_xy, dtype=float)), predicate="dwithin",
+                      distance=float(distance_nm))
+    order = np.lexsort((t, p))
+    return p[order].astype(np.int64), t[order].astype(np.int64)

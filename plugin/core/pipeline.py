@@ -3,113 +3,68 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from typing import Callable
 
 import numpy as np
 
+from .balls import pad_types, paste_apertures
+from .context import ArrayContext, rules_for
 from .detect import AreaArray, detect_arrays, package_kind
 from .model import BoardModel, PadShape
+from .options import CheckOptions
 from .report import BgaSummary, Report
 from .units import NM_PER_MM
 
-__all__ = ["run", "summarise", "STAGES", "register_stage", "register_array_check"]
-
-STAGES: list[tuple[str, Callable]] = []
-"""Check stages in run order: (name, fn(model, arrays, options, report))."""
-
-SMD_TOLERANCE_NM = 1_000
-"""A mask opening at least 1 µm smaller than the copper makes the pad solder-mask defined."""
+__all__ = ["run", "summarise"]
 
 
-def register_stage(name: str, fn: Callable) -> None:
-    """Add a check stage (idempotent by name) so that check modules plug in without edits here."""
-    for k, (existing, _) in enumerate(STAGES):
-        if existing == name:
-            STAGES[k] = (name, fn)
-            return
-    STAGES.append((name, fn))
+def run(model: BoardModel, options: CheckOptions, report: Report) -> list[AreaArray]:
+    """Detect, summarise and check; fills ``report`` in place and returns the arrays.
 
-
-def register_array_check(name: str, check_array: Callable) -> Callable:
-    """Register a stage that checks one array at a time and files its summary under extra[name].
-
-    ``check_array(model, arr, options, findings) -> dict | None`` appends its findings; a
-    ``text_lines`` entry in the returned dict goes to the BGA's text block.
+    The check stages and their order are listed in ``checks.ARRAY_STAGES`` (one per rule
+    family, each ``fn(ctx) -> dict | None`` for one array) and ``checks.BOARD_STAGES`` (once per
+    board, after every array, for facts that would otherwise repeat per BGA).
     """
-    def stage(model, arrays, options, report) -> None:
-        by_uuid = {b.uuid: b for b in report.bgas}
-        for arr in arrays:
-            extra = check_array(model, arr, options, report.findings)
-            summary = by_uuid.get(arr.footprint.uuid)
-            if summary is None or extra is None:
-                continue
-            summary.extra.setdefault("text_lines", []).extend(extra.pop("text_lines", []))
-            summary.extra[name] = extra
-
-    stage.__doc__ = f"The {name} stage: {check_array.__doc__ or name} for every detected array."
-    register_stage(name, stage)
-    return stage
-
-
-def run(model: BoardModel, options, report: Report) -> list[AreaArray]:
-    """Detect, summarise and check; fills ``report`` in place and returns the arrays."""
     t0 = time.perf_counter()
     arrays = detect_arrays(model)
     report.bgas.extend(summarise(model, a) for a in arrays)
     timings = report.meta.setdefault("timings_s", {})
     timings["detect"] = round(time.perf_counter() - t0, 4)
-    if getattr(options, "checks", True):
-        _load_default_stages()
-        _record_rules(model, arrays, options, report)
-        for name, fn in STAGES:
-            t = time.perf_counter()
-            fn(model, arrays, options, report)
-            timings[name] = round(time.perf_counter() - t, 4)
+    if not options.checks:
+        report.findings.sort(key=lambda f: f.sort_key())
+        return arrays
+    from .checks import ARRAY_STAGES, BOARD_STAGES
+
+    board: dict = {}
+    contexts = [ArrayContext(model, arr, options, rules_for(model, arr, options), summary,
+                             report.findings, board=board)
+                for arr, summary in zip(arrays, report.bgas)]
+    for ctx in contexts:
+        _record_rules(ctx)
+    for name, stage in ARRAY_STAGES:
+        t = time.perf_counter()
+        for ctx in contexts:
+            extra = stage(ctx)
+            if extra is None:
+                continue
+            ctx.summary.extra.setdefault("text_lines", []).extend(extra.pop("text_lines", []))
+            ctx.summary.extra[name] = extra
+        timings[name] = round(time.perf_counter() - t, 4)
+    for name, stage in BOARD_STAGES:
+        t = time.perf_counter()
+        stage(model, contexts, options, report)
+        timings[name] = round(time.perf_counter() - t, 4)
     report.findings.sort(key=lambda f: f.sort_key())
     return arrays
 
 
-def _record_rules(model: BoardModel, arrays: list[AreaArray], options, report: Report) -> None:
+def _record_rules(ctx: ArrayContext) -> None:
     """Say per BGA which profile row (or fill-in) and fab tier its rules came from."""
-    from .context import rules_for
-
-    for arr, summary in zip(arrays, report.bgas):
-        rs = rules_for(model, arr, options)
-        summary.extra["rules"] = {
-            "profile": rs.profile, "fab_tier": rs.fab_tier, "pitch_mm": rs.pitch_mm,
-            "row_profile": rs.row_profile, "row_pitch_mm": rs.row_pitch_mm, "match": rs.match}
-        summary.extra.setdefault("text_lines", []).append(
-            f"rules: {rs.profile}, fab tier {rs.fab_tier}; {rs.match}")
-
-
-def _load_default_stages() -> None:
-    """Import the check package, whose modules register their stages."""
-    from . import checks  # noqa: F401
-
-
-def pad_types(model: BoardModel, pads: np.ndarray) -> np.ndarray:
-    """'SMD' (mask-defined) or 'NSMD' per pad; pads without a mask opening count as SMD."""
-    p = model.pads
-    copper = np.minimum(p.w_nm[pads], p.h_nm[pads])
-    mask = np.minimum(p.mask_w_nm[pads], p.mask_h_nm[pads])
-    return np.where(mask < copper - SMD_TOLERANCE_NM, "SMD", "NSMD")
-
-
-def paste_apertures(model: BoardModel, arr: AreaArray) -> np.ndarray:
-    """Paste aperture width per ball [nm], taking separate paste-only pads at the same spot."""
-    p = model.pads
-    balls = arr.ball_pads
-    paste = np.minimum(p.paste_w_nm[balls], p.paste_h_nm[balls]).astype(np.int64)
-    fp_pads = model.footprint_pads(arr.footprint)
-    extra = fp_pads[~p.has_copper[fp_pads] & (p.paste_w_nm[fp_pads] > 0)]
-    if len(extra) and (paste == 0).any():
-        for k in np.flatnonzero(paste == 0):
-            b = balls[k]
-            d = np.hypot(p.x_nm[extra] - p.x_nm[b], p.y_nm[extra] - p.y_nm[b])
-            j = int(np.argmin(d))
-            if d[j] < 0.25 * min(arr.pitch_x_nm, arr.pitch_y_nm):
-                paste[k] = min(p.paste_w_nm[extra[j]], p.paste_h_nm[extra[j]])
-    return paste
+    rs = ctx.rules
+    ctx.summary.extra["rules"] = {
+        "profile": rs.profile, "fab_tier": rs.fab_tier, "pitch_mm": rs.pitch_mm,
+        "row_profile": rs.row_profile, "row_pitch_mm": rs.row_pitch_mm, "match": rs.match}
+    ctx.summary.extra.setdefault("text_lines", []).append(
+        f"rules: {rs.profile}, fab tier {rs.fab_tier}; {rs.match}")
 
 
 def summarise(model: BoardModel, arr: AreaArray) -> BgaSummary:

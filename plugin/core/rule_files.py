@@ -69,6 +69,9 @@ KEYS: dict[str, tuple[type, str]] = {
     "stencil_area_ratio_min": (_F, "aperture area / wall area, minimum"),
     "stencil_aspect_ratio_min": (_F, "aperture width / stencil thickness, minimum"),
     "signal_fraction": (_F, "share of balls that are signals (layer-count estimate)"),
+    "recommendation_tol_ratio": (_F, "departure from a vendor figure not reported, relative"),
+    "recommendation_tol_mm": (_F, "departure from a vendor figure not reported, absolute [mm]"),
+    "dogbone_clearance_tol_mm": (_F, "dog-bone via-to-land clearance loss not reported [mm]"),
     # fab tier keys
     "min_trace_w_mm": (_F, "fab minimum trace width"),
     "min_space_mm": (_F, "fab minimum copper spacing"),
@@ -125,6 +128,17 @@ class RuleSet:
     row_pitch_mm: float | None
     match: str  # one sentence: which row and why
     values: Mapping[str, RuleValue]
+    vendor: str = ""  # whose recommendations the profile holds, e.g. "AMD/Xilinx"
+    parts: tuple[str, ...] = ()  # regular expressions matching that vendor's parts
+
+    def own(self, key: str) -> bool:
+        """True when the value is the profile's own figure (its row or defaults, or the project's
+        override file), not a fill-in from another vendor, a typical value or common formula."""
+        v = self.values.get(key)
+        if v is None:
+            return False
+        return v.origin == "override" or v.how.startswith((f"{self.profile} row",
+                                                             f"{self.profile} defaults"))
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_") or name not in KEYS:
@@ -166,6 +180,8 @@ class _Profile:
     pitch_tol_mm: float
     defaults: Mapping[str, dict]
     rows: tuple[tuple[float, Mapping[str, dict]], ...]
+    vendor: str = ""
+    parts: tuple[str, ...] = ()
 
 
 # ---------------------------------------------------------------- reading and validating files
@@ -261,7 +277,21 @@ def _load_profile_file(path: Path) -> _Profile:
             raise RulesError(f"{where}: fab key '{key}' belongs in fab.toml or an override file")
     return _Profile(str(meta.get("name", path.stem)), path, str(meta.get("title", "")),
                     tuple(meta.get("fill_in", ())), float(meta.get("pitch_tol_mm", PITCH_TOL_MM)),
-                    defaults, rows)
+                    defaults, rows, str(meta.get("vendor", "")), _patterns(where, meta.get("parts", ())))
+
+
+def _patterns(where: str, parts: Any) -> tuple[str, ...]:
+    """The profile's part-name patterns, each checked to compile."""
+    import re
+
+    if not isinstance(parts, (list, tuple)) or not all(isinstance(x, str) for x in parts):
+        raise RulesError(f"{where}: [profile] parts must be a list of regular expressions")
+    for x in parts:
+        try:
+            re.compile(x)
+        except re.error as exc:
+            raise RulesError(f"{where}: [profile] parts: bad pattern {x!r} ({exc})") from None
+    return tuple(parts)
 
 
 def _profile_path(name: str) -> Path:

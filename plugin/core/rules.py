@@ -167,4 +167,5 @@ def rules_for_pitch(profile: str | _Profile = DEFAULT_PROFILE, pitch_x_mm: float
         get(key)
     row_profile, row_pitch, match = _describe_match(prof, pitch, px, py)
     return RuleSet(prof.name, fab_tier, px, py, pitch, row_profile, row_pitch, match,
-                   MappingProxyType({k: resolved[k] for k in KEYS if k in resolved}))
+                   MappingProxyType({k: resolved[k] for k in KEYS if k in resolved}),
+                   prof.vendor, prof.parts)

@@ -81,15 +81,17 @@ def test_defect_is_reported_once_at_its_place(boards, pitch, defect):
     else:
         assert f.pads[0] == info.defect_ball
         assert set(info.defect_items) <= uuids
-    if defect in ("unfanned_ball", "mask_web_thin"):
+    if defect == "unfanned_ball":
         assert f.severity == "error"
+    if defect == "mask_web_thin":
+        assert f.severity == "warning"  # the fab removes the web: a bridging risk
 
 
 def test_off_centre_defect_measures_the_planted_offset(boards):
     _, report = boards(0.8, "via_off_centre")
     f = next(f for f in report.findings if f.rule_id == "ug1099.t1.pad_to_via")
-    assert f.measured == pytest.approx(fx.VIA_OFFSET_MM, abs=1e-4)
-    assert f.limit == pytest.approx(0.01)
+    assert f.measured == pytest.approx(fx.VIA_OFFSET_MM, abs=1e-4)  # clearance lost to the land
+    assert f.limit == pytest.approx(0.05) and f.severity == "warning"
 
 
 def test_thin_web_defect_measures_the_planted_web(boards):

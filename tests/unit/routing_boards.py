@@ -36,8 +36,9 @@ class Board:
             self.nets.append(name)
         return self.nets.index(name)
 
-    def footprint(self, ref, fpid="Package_BGA:BGA-16", x=0.0, y=0.0, side="top"):
-        self.fps.append(dict(ref=ref, fpid=fpid, x=x, y=y, side=side, start=len(self.pads)))
+    def footprint(self, ref, fpid="Package_BGA:BGA-16", x=0.0, y=0.0, side="top", value=""):
+        self.fps.append(dict(ref=ref, fpid=fpid, x=x, y=y, side=side, start=len(self.pads),
+                             value=value))
         return len(self.fps) - 1
 
     def pad(self, number, x, y, w, h=None, shape=PadShape.CIRCLE, net="", rot=0.0, corner=0.0,
@@ -68,9 +69,11 @@ class Board:
         self.zones.append(Zone(uuid=f"zone-{len(self.zones)}", net=self.net(net), layer=layer,
                                name="", polygons=((np.asarray(mm_to_nm(np.asarray(ring))),),)))
 
-    def bga(self, ref, rows, cols, pitch, land, x0=0.0, y0=0.0, nets=None):
-        """A rows x cols ball grid, A1 at (x0, y0); ``nets`` maps ball name -> net name."""
-        self.footprint(ref, fpid=f"Package_BGA:BGA-{rows * cols}_P{pitch}mm", x=x0, y=y0)
+    def bga(self, ref, rows, cols, pitch, land, x0=0.0, y0=0.0, nets=None, value=""):
+        """A rows x cols ball grid, A1 at (x0, y0); ``nets`` maps ball name -> net name; ``value``
+        is the part number (e.g. an AMD part, whose vendor figures then give warnings)."""
+        self.footprint(ref, fpid=f"Package_BGA:BGA-{rows * cols}_P{pitch}mm", x=x0, y=y0,
+                       value=value)
         names = {}
         for r in range(rows):
             for c in range(cols):
@@ -85,7 +88,7 @@ class Board:
         fps = []
         for i, f in enumerate(self.fps):
             stop = self.fps[i + 1]["start"] if i + 1 < len(self.fps) else len(P)
-            fps.append(Footprint(index=i, ref=f["ref"], value="", fpid=f["fpid"], uuid=f"fp-{i}",
+            fps.append(Footprint(index=i, ref=f["ref"], value=f["value"], fpid=f["fpid"], uuid=f"fp-{i}",
                                  x_nm=mm_to_nm(f["x"]), y_nm=mm_to_nm(f["y"]), rot_deg=0.0,
                                  side=f["side"], pad_start=f["start"], pad_stop=stop))
         pads = PadTable(

@@ -76,7 +76,7 @@ def test_one_wide_mask_opening_gives_one_web_finding_at_that_ball():
     rep = run(model)
     webs = [f for f in rep.findings if f.rule_id == "fab.mask_web"]
     assert len(webs) == 1
-    assert webs[0].pads[0] == "B2" and webs[0].severity == "error"
+    assert webs[0].pads[0] == "B2" and webs[0].severity == "warning"  # an assembly risk
     assert webs[0].measured == pytest.approx(0.05, abs=1e-4)
 
 
@@ -117,14 +117,33 @@ def test_ball_size_comes_from_the_footprint_name_then_the_profile():
     assert d == 0.45 and "option" in src
 
 
-def test_off_centre_via_is_found_once_with_its_ball():
+def test_off_centre_field_via_is_judged_by_its_clearance_loss_to_the_nearest_land():
     b = grid()
-    b.vias[5]["x"] += 0.05  # B2's via
+    b.vias[5]["x"] += 0.10  # B2's via, between A1 A2 B1 B2: 0.640 mm from A2/B2 instead of 0.707
     rep = run(with_mask(b.model(), 0.10))
     found = [f for f in rep.findings if f.rule_id == "ug1099.t1.pad_to_via"]
     assert len(found) == 1 and found[0].pads == ("B2",)
-    assert found[0].measured == pytest.approx(0.05, abs=1e-4)
-    assert found[0].items[0][1] == "via-5"
+    assert found[0].measured == pytest.approx(np.hypot(0.5, 0.5) - np.hypot(0.4, 0.5), abs=1e-4)
+    assert found[0].limit == pytest.approx(0.05)
+    assert found[0].items[0][1] == "via-5" and found[0].fix
+
+
+def test_a_field_via_off_centre_by_less_than_the_tolerance_is_not_reported():
+    b = grid()
+    b.vias[5]["x"] += 0.05  # loses 0.034 mm of clearance: within the 0.05 mm tolerance
+    rep = run(with_mask(b.model(), 0.10))
+    assert [f for f in rep.findings if f.rule_id == "ug1099.t1.pad_to_via"] == []
+
+
+def test_vias_outside_the_field_are_held_to_fab_minimums_only():
+    b = grid()  # the corner and edge balls' vias sit outside the ball field
+    for v in b.vias:
+        v["d"], v["drill"] = 0.60, 0.30  # above UG1099's 0.48 / 0.25
+    for k in (5, 6, 9, 10):  # B2, B3, C2, C3: their vias sit between four balls
+        b.vias[k]["d"], b.vias[k]["drill"] = 0.48, 0.25
+    rep = run(with_mask(b.model(), 0.10))
+    assert [f for f in rep.findings if f.rule_id.startswith("ug1099.t1.via")] == []
+    assert rep.bgas[0].extra["vias"]["field_vias"] == 4  # the four inner interstices
 
 
 def test_unfilled_via_in_pad_is_an_error_unless_the_board_declares_fill():
@@ -182,7 +201,7 @@ def test_standoff_reports_height_per_ball_and_its_inputs():
     st = rep.bgas[0].extra["standoff"]
     assert 0.3 < st["height_mm"] < 0.6 and st["tolerance_mm"] > 0
     assert st["ball_d_mm"] == 0.6 and "footprint name" in st["ball_source"]
-    assert st["stencil_source"] == "option --stencil"
+    assert st["stencil_source"] == "option --stencil-mm"
     assert len(st["per_ball_height_mm"]) == len(rep.bgas[0].ball_names) == 16
     assert any(f.rule_id == "standoff.predicted" for f in rep.findings)
     assert any(line.startswith("standoff ") for line in rep.bgas[0].extra["text_lines"])

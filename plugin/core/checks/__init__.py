@@ -1,17 +1,25 @@
-"""Check stages; importing this package registers each module's stage with the pipeline.
+"""Check stages, one module per rule family, listed here in the order they run.
 
-Each module holds one rule family and registers its stage at import (``pipeline.register_stage``,
-or ``pipeline.register_array_check`` for a check that looks at one array at a time),
-where ``fn(model, arrays, options, report)`` appends Findings and per-BGA ``extra`` entries.
+``ARRAY_STAGES``: ``(name, fn(ctx))`` run for every detected array with its ``ArrayContext``;
+each appends Findings to ``ctx.findings`` and returns a dict filed under the BGA summary's
+``extra[name]`` (a ``text_lines`` entry goes to the BGA's text block), or None.
+``BOARD_STAGES``: ``(name, fn(model, contexts, options, report))`` run once after the arrays,
+for findings that are about the board (or the run's options) rather than one BGA.
+To add a check: write the module, then add one line here.
 """
-import importlib
+from . import board_notes, channels, clearance, escape, fanout, land, standoff, vias
 
-STAGE_MODULES = ("land", "vias", "fanout", "clearance", "channels", "escape", "standoff")
-"""Run order. A module that is not present is skipped, so stages can be added one at a time."""
+__all__ = ["ARRAY_STAGES", "BOARD_STAGES"]
 
-for _name in STAGE_MODULES:
-    try:
-        importlib.import_module(f"{__name__}.{_name}")
-    except ModuleNotFoundError as _exc:
-        if _exc.name != f"{__name__}.{_name}":
-            raise
+ARRAY_STAGES = (
+    ("land", land.check),
+    ("vias", vias.check),
+    ("fanout", fanout.check),
+    ("channels", channels.check),
+    ("clearance", clearance.check),
+    ("escape", escape.check),
+    ("standoff", standoff.check),
+)
+BOARD_STAGES = (
+    ("board_notes", board_notes.check),
+)

@@ -2,25 +2,33 @@
 
 A channel is the gap between two neighbours on one copper layer (balls on the package's own
 outer layer, vias on every layer they cross); a trace passes through it when its centre line
-crosses the segment joining the two copper edges. UG1099 Tables 2 and 3 fit n traces of width W
-with n + 1 spacings S into the gap R (n W + (n+1) S <= R); the profile gives W and S for one and
-two routes and how many routes a channel may take. Each channel gets at most one finding, the
-first that applies: too many traces, a trace wider than the row's W, a gap below the row's S.
+crosses the segment joining the two copper edges (a via's own stub, which starts at the via, is
+not a route through its channel). Each channel is judged by its own room, from the actual lands
+and via pads on the layer:
+- a gap below the fab tier's or the board's minimum is a clearance finding (clearance stage);
+- more routes than the vendor's table allows (UG1099 Tables 2-3: one or two) is a warning where
+  the vendor's figure applies to the part, else a note;
+- gaps below the vendor's S but above the fab minimum are one note per BGA, layer and kind
+  (lands or vias), listing how many channels and the narrowest gap; a trace wider than the
+  table's W is not a finding by itself (the gaps are what matter).
+Balls are named by their own pads; a trace is named by its ball only when its net has one ball
+in the array (a GND trace is not "A1").
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from ..context import rules_for
+from ..context import ArrayContext
+from ..severity import beyond_tolerance, recommendation_applies
 from ..geometry import (DIST_TOL_NM, PAD, TRACK, VIA, AreaLayer, area_box, nearest,
                         point_pairs_within)
-from ..pipeline import register_stage
 from ..report import Finding
 from ..units import NM_PER_MM
 
-__all__ = ["run", "analyse", "box_for", "describe_item", "ChannelResult", "NEIGHBOUR_TOL"]
+__all__ = ["check", "analyse", "box_for", "describe_item", "ChannelResult", "NEIGHBOUR_TOL"]
 
 NEIGHBOUR_TOL = 0.10
 """Two vias are neighbours when their distance is within 10 % of a pitch and along a grid axis."""
@@ -38,33 +46,26 @@ RULE = {
 
 @dataclass
 class ChannelResult:
-    """Findings for one BGA, the (layer, kind, index) items they cover, and per-layer counts."""
+    """Findings for one BGA, per-layer channel counts, and the layer geometry for reuse."""
 
     findings: list = field(default_factory=list)
-    claimed: set = field(default_factory=set)
     stats: dict = field(default_factory=dict)
-    candidates: list = field(default_factory=list)
+    narrow: dict = field(default_factory=dict)
+    """(layer, kind) -> channels whose gaps are below the vendor's S but meet the fab minimum."""
     ball_of_net: dict = field(default_factory=dict)
-    """Net code -> name of a ball on it, to name the balls behind vias and traces."""
+    """Net code -> the one ball on it in this array (nets with several balls are not named)."""
+    ctx: Any = None
+    """The array's context (rules and whether the vendor's figures apply to the part)."""
     layers: dict = field(default_factory=dict)
     """Stack layer -> AreaLayer of the array's box, for the clearance stage to reuse."""
 
 
-_CACHE: dict = {}
-
-
-def analyse(model, arr, options) -> ChannelResult:
-    """Channel findings of one array, cached per (board, array, options): the clearance stage
-    reads the claims and reuses the layer geometry. Holds the last board only."""
-    if _CACHE.get("model") is not model or _CACHE.get("options") is not options:
-        _CACHE.clear()
-        _CACHE.update(model=model, options=options)
-    hit = _CACHE.get(id(arr))
-    if hit is not None and hit[0] is arr:
-        return hit[1]
-    res = _analyse(model, arr, options)
-    _CACHE[id(arr)] = (arr, res)
-    return res
+def analyse(ctx: ArrayContext) -> ChannelResult:
+    """Channel findings of one array, made once and kept on the context: the clearance stage
+    reads the claims and reuses the layer geometry."""
+    if "channels" not in ctx.shared:
+        ctx.shared["channels"] = _analyse(ctx)
+    return ctx.shared["channels"]
 
 
 def box_for(model, arr):
@@ -72,13 +73,15 @@ def box_for(model, arr):
     return area_box(model, arr.ball_pads, max(arr.pitch_x_nm, arr.pitch_y_nm))
 
 
-def _analyse(model, arr, options) -> ChannelResult:
-    rs = rules_for(model, arr, options)
-    res = ChannelResult()
+def _analyse(ctx: ArrayContext) -> ChannelResult:
+    model, arr, rs = ctx.model, ctx.arr, ctx.rules
+    res = ChannelResult(ctx=ctx)
     layers = res.layers
     p = model.pads
-    for i in arr.ball_pads[::-1]:  # first ball of each net wins
-        if p.net[i] > 0:
+    nets, counts = np.unique(p.net[arr.ball_pads], return_counts=True)
+    single = set(nets[(counts == 1) & (nets > 0)].tolist())
+    for i in arr.ball_pads:
+        if int(p.net[i]) in single:
             res.ball_of_net[int(p.net[i])] = p.number[i]
     box = box_for(model, arr)
     n_layers = len(model.copper_layers)
@@ -92,28 +95,27 @@ def _analyse(model, arr, options) -> ChannelResult:
         nb.append(("vias", _via_neighbours(model, arr, al, skip_in_pad=(layer == own))))
         for what, (a, b) in nb:
             _check(model, arr, rs, al, what, a, b, res)
-    _merge(res)
+    _summarise_narrow(model, arr, rs, res)
     return res
 
 
-def _merge(res: ChannelResult) -> None:
-    """One finding per (layer, rule, offending trace net): a route that breaks the rule in
-    several channels is one defect, reported at its worst channel."""
-    groups: dict = {}
-    for cand in res.candidates:
-        groups.setdefault(cand["group"], []).append(cand)
-    for group in groups.values():
-        group.sort(key=lambda c: c["rank"])
-        worst = group[0]
-        f = worst["finding"]
-        if len(group) > 1:
-            pads = tuple(dict.fromkeys(q for c in group for q in c["finding"].pads))
-            f = replace(f, pads=pads, message=f"{f.message}; same in {len(group) - 1} more "
-                                              f"channel(s)")
-        res.findings.append(f)
-        for c in group:
-            res.claimed.update(c["claimed"])
-    res.candidates.clear()
+def _summarise_narrow(model, arr, rs, res: ChannelResult) -> None:
+    """One note per (layer, kind) for the channels narrower than the vendor's S."""
+    for (layer, tag), chans in sorted(res.narrow.items()):
+        worst = min(chans, key=lambda c: c["gap"] - c["s"])
+        kind = "balls" if tag == "pads" else "vias"
+        names = tuple(dict.fromkeys(n for c in chans for n in c["pads"]))
+        res.findings.append(Finding(
+            rule_id=RULE[(tag, "space")], severity="info",
+            message=(f"{len(chans)} channel(s) between {kind} on {model.copper_layers[layer]} with "
+                     f"gaps below {rs.profile}'s S (narrowest {worst['gap'] / NM_PER_MM:.4f} mm vs "
+                     f"{worst['s'] / NM_PER_MM:.4f} mm); the {rs.fab_tier} tier's "
+                     f"{(rs.min_space_mm or 0):.4f} mm is met"),
+            ref=arr.footprint.ref, x_mm=worst["at"][0] / NM_PER_MM, y_mm=worst["at"][1] / NM_PER_MM,
+            measured=round(worst["gap"] / NM_PER_MM, 4), limit=round(worst["s"] / NM_PER_MM, 4),
+            unit="mm", source=worst["source"], layer=model.copper_layers[layer], pads=names,
+            items=worst["items"],
+            fix="nothing the fab needs; route fewer or narrower traces there to follow the table"))
 
 
 def _ball_neighbours(model, arr, al: AreaLayer):
@@ -183,9 +185,13 @@ def _check(model, arr, rs, al: AreaLayer, what, a, b, res: ChannelResult) -> Non
     probes = np.column_stack([xa + ux * ra, ya + uy * ra, xb - ux * rb, yb - uy * rb])
     room = d - ra - rb
     probe, item = al.crossing(probes, TRACK)
-    # A trace on the net of both neighbours joins them rather than passing between.
-    joins = (al.net[item] == al.net[a[probe]]) & (al.net[item] == al.net[b[probe]])
-    keep = ~joins | (al.net[item] == 0)
+    # A trace on the net of both neighbours joins them rather than passing between; a trace that
+    # touches one end on that end's net starts there (a via's own stub) and passes nowhere.
+    ea, eb = a[probe], b[probe]
+    joins = (al.net[item] == al.net[ea]) & (al.net[item] == al.net[eb])
+    own_a = (al.net[item] == al.net[ea]) & (al.gaps(ea, item) <= DIST_TOL_NM)
+    own_b = (al.net[item] == al.net[eb]) & (al.gaps(eb, item) <= DIST_TOL_NM)
+    keep = (~joins & ~own_a & ~own_b) | (al.net[item] == 0)
     probe, item = probe[keep], item[keep]
     stats = res.stats.setdefault(al.layer, {"pads": [0, 0], "vias": [0, 0]})
     stats[what][0] += len(a)
@@ -207,105 +213,69 @@ def _check(model, arr, rs, al: AreaLayer, what, a, b, res: ChannelResult) -> Non
 
 
 def _judge(model, arr, rs, al, what, tag, ia, ib, tracks, n, max_n, room_nm, at, res) -> None:
-    """At most one finding for one occupied channel."""
+    """Route count against the vendor's table; gaps below the vendor's S kept for one note."""
     kind = "ball" if what == "pads" else "via"
-    names = _names(model, al, ia, ib)
     layer = model.copper_layers[al.layer]
-    where = f"between {kind}s {names} on {layer}"
+    where = f"between {kind}s {_names(model, al, ia, ib)} on {layer}"
+    items = tuple(describe_item(model, al, q) for q in (ia, ib, *tracks))
+    names = _pads_named(model, al, res.ball_of_net, tuple(tracks), (ia, ib))
+    if n > max_n:
+        key = f"routes_between_{tag}_max"
+        applies, why = recommendation_applies(res.ctx, key)
+        res.findings.append(Finding(
+            rule_id=RULE[(tag, "count")], severity="warning" if applies else "info",
+            message=(f"{n} traces {where} where {rs.profile} allows {max_n} (room "
+                     f"{room_nm / NM_PER_MM:.4f} mm)" + ("" if applies else f" ({why})")),
+            ref=arr.footprint.ref, x_mm=float(at[0]) / NM_PER_MM, y_mm=float(at[1]) / NM_PER_MM,
+            measured=float(n), limit=float(max_n), unit="count", source=rs.source(key),
+            layer=layer, pads=names, items=items,
+            fix=f"route at most {max_n} trace(s) through this channel"))
+        return
     row = 1 if n <= 1 else 2
-    w_key, s_key = f"{tag[:-1]}_route{row}_w_mm", f"{tag[:-1]}_route{row}_s_mm"
-    w_lim, s_lim = getattr(rs, w_key), getattr(rs, s_key)
-    tw = al.radius_nm[tracks] * 2.0
+    s_key = f"{tag[:-1]}_route{row}_s_mm"
+    s_lim = getattr(rs, s_key)
+    if s_lim is None or not _pitch_matches(model, al, ia, ib, rs):
+        return
     pairs_a = np.r_[np.full(len(tracks), ia), np.full(len(tracks), ib)]
     pairs_b = np.r_[tracks, tracks]
-    foreign = (al.net[pairs_a] != al.net[pairs_b]) | (al.net[pairs_b] == 0)
-    pairs_a, pairs_b = pairs_a[foreign], pairs_b[foreign]
     if len(tracks) > 1:
         ti, tj = np.triu_indices(len(tracks), 1)
-        other = (al.net[tracks[ti]] != al.net[tracks[tj]]) | (al.net[tracks[ti]] == 0)
-        pairs_a = np.r_[pairs_a, tracks[ti[other]]]
-        pairs_b = np.r_[pairs_b, tracks[tj[other]]]
-    if len(pairs_a) == 0:
+        pairs_a, pairs_b = np.r_[pairs_a, tracks[ti]], np.r_[pairs_b, tracks[tj]]
+    foreign = (al.net[pairs_a] != al.net[pairs_b]) | (al.net[pairs_b] == 0)
+    if not foreign.any():
         return
-    gaps = al.gaps(pairs_a, pairs_b)
-    fab_nm = (rs.min_space_mm or 0) * NM_PER_MM
-    pads_kept = what == "vias" and bool(rs.remove_unused_via_pads) and \
-        not al.hole_only[[ia, ib]].all()
-    if s_lim is None:
-        lim = np.full(len(gaps), fab_nm)
-    else:
-        # The profile's S is measured from the drill when it assumes unused via pads removed; a
-        # via that keeps its pad here is held at S minus its annular ring (not below the fab).
-        lim = np.full(len(gaps), s_lim * NM_PER_MM)
-        if pads_kept:
-            v = model.vias
-            vi = al.index[pairs_a]
-            ring = np.where((al.kind[pairs_a] == VIA) & ~al.hole_only[pairs_a],
-                            (v.d_nm[np.where(al.kind[pairs_a] == VIA, vi, 0)]
-                             - v.drill_nm[np.where(al.kind[pairs_a] == VIA, vi, 0)]) / 2.0, 0.0)
-            lim = np.maximum(lim - ring, fab_nm)
-    worst = int(np.argmax(lim - gaps))
-    gap, s_eff = float(gaps[worst]), float(lim[worst])
-    # Error where the channel cannot be built at the fab tier, warning where it only leaves the
-    # profile's routing row.
-    sev = "error" if float(gaps.min()) < fab_nm - DIST_TOL_NM else "warning"
-    short = gap < s_eff - DIST_TOL_NM
-    spacing = f"narrowest gap {max(gap, 0) / NM_PER_MM:.4f} mm vs {s_eff / NM_PER_MM:.4f} mm"
-    if n > max_n or w_lim is None or s_lim is None:
-        rid, key = RULE[(tag, "count")], f"routes_between_{tag}_max"
-        measured, limit, unit = float(n), float(max_n), "count"
-        msg = (f"{n} traces {where} where the profile allows {max_n} "
-               f"(room {room_nm / NM_PER_MM:.4f} mm, {spacing})")
-    elif tw.max() > w_lim * NM_PER_MM + DIST_TOL_NM:
-        rid, key = RULE[(tag, "width")], w_key
-        measured, limit, unit = tw.max() / NM_PER_MM, w_lim, "mm"
-        msg = (f"trace {measured:.4f} mm wide {where}, {row}-route row allows {w_lim:.4f} mm: "
-               f"{spacing}" + ("" if short else " (spacing still met)"))
-        if not short and sev == "warning":
-            # Wider than the table's W but every gap keeps S: n W + (n+1) S <= R still holds
-            # with the real width, so the channel works; a note, not a warning.
-            sev = "info"
-    elif not short:
-        return
-    else:
-        rid, key = RULE[(tag, "space")], s_key
-        measured, limit, unit = max(gap, 0.0) / NM_PER_MM, s_eff / NM_PER_MM, "mm"
-        msg = f"spacing {measured:.4f} mm {where}, {row}-route row asks {limit:.4f} mm"
-    if pads_kept:
-        msg += " (via pads kept on this layer: S taken from the pad, less the annular ring)"
-    items = tuple(describe_item(model, al, q) for q in (ia, ib, *tracks))
-    # The ball named first: the route's own ball for a count or width finding, the ball (or the
-    # via's ball) left too close for a spacing finding.
-    if unit == "count":
-        lead = tuple(tracks)
-    elif rid == RULE[(tag, "width")]:
-        lead = (int(tracks[int(np.argmax(tw))]),)
-    else:
-        lead = (int(pairs_a[worst]) if al.kind[pairs_a[worst]] != TRACK else int(pairs_b[worst]),)
-    finding = Finding(
-        rule_id=rid, severity=sev, message=msg, ref=arr.footprint.ref,
-        x_mm=float(at[0]) / NM_PER_MM, y_mm=float(at[1]) / NM_PER_MM, measured=float(measured),
-        limit=None if limit is None else float(limit),
-        unit=unit, source=rs.source(key), layer=layer,
-        pads=_pads_named(al, res.ball_of_net, lead, (ia, ib)), items=items)
-    if unit == "count":
-        group = (al.layer, rid, tuple(sorted(set(al.net[tracks].tolist()))))
-        rank = (-measured, at)
-    else:
-        culprit = int(tracks[int(np.argmax(tw))]) if rid.endswith(("width_between_pads",
-                                                                     "width_between_vias")) \
-            else int(pairs_b[worst])
-        group = (al.layer, rid, int(al.net[culprit]) or al.uuid[culprit])
-        # Worst gap first (to 0.1 um); on a tie, the channel beside the route's own ball or via.
-        starts_here = bool((al.net[[ia, ib]] == al.net[culprit]).any())
-        rank = (round(gap, -2), not starts_here, at)
-    res.candidates.append({"group": group, "rank": rank, "finding": finding, "claimed": {
-        (al.layer, int(al.kind[q]), int(al.index[q])) for q in (ia, ib, *tracks)}})
+    gaps = al.gaps(pairs_a[foreign], pairs_b[foreign])
+    s_nm = s_lim * NM_PER_MM
+    if what == "vias" and rs.remove_unused_via_pads and not al.hole_only[[ia, ib]].all():
+        # The table's S is from the drill (unused via pads removed); a via that keeps its pad
+        # here is held at S less its annular ring.
+        v = model.vias
+        vi = al.index[[ia, ib]]
+        s_nm -= float(np.max((v.d_nm[vi] - v.drill_nm[vi]) / 2.0))
+    gap = float(gaps.min())
+    fab_nm = (rs.min_space_mm or 0.0) * NM_PER_MM
+    if not beyond_tolerance(gap / NM_PER_MM, s_nm / NM_PER_MM, rs) or gap >= s_nm \
+            or gap < fab_nm - DIST_TOL_NM:
+        return  # meets the table within tolerance, or breaks the fab minimum (clearance stage)
+    res.narrow.setdefault((al.layer, tag), []).append(
+        {"gap": gap, "s": s_nm, "at": at, "pads": names, "items": items,
+         "source": rs.source(s_key)})
 
 
-def _pads_named(al, ball_of_net, lead, ends) -> tuple[str, ...]:
-    """Ball names for a finding: the balls on the lead items' nets, then the channel's ends."""
-    names = [ball_of_net.get(int(al.net[q])) for q in (*lead, *ends)]
+def _pitch_matches(model, al, ia, ib, rs) -> bool:
+    """The channel is as long as the pitch the rule row was picked for (a 0.8 x 0.65 grid's
+    0.8 mm channels are not held to the 0.65 mm row)."""
+    table = model.pads if al.kind[ia] == PAD else model.vias
+    d = float(np.hypot(float(table.x_nm[al.index[ia]] - table.x_nm[al.index[ib]]),
+                       float(table.y_nm[al.index[ia]] - table.y_nm[al.index[ib]])))
+    return abs(d / NM_PER_MM - rs.pitch_mm) <= NEIGHBOUR_TOL * rs.pitch_mm
+
+
+def _pads_named(model, al, ball_of_net, lead, ends) -> tuple[str, ...]:
+    """Ball names for a finding: the channel's own balls by their pads, then the balls of the
+    lead items' nets where a net has one ball in the array."""
+    names = [model.pads.number[al.index[q]] if al.kind[q] == PAD
+             else ball_of_net.get(int(al.net[q])) for q in (*ends, *lead)]
     return tuple(dict.fromkeys(n for n in names if n))
 
 
@@ -351,16 +321,11 @@ def describe_item(model, al, k) -> tuple[str, str, float, float]:
             float(t.y1_nm[i] + t.y2_nm[i]) / 2 / NM_PER_MM)
 
 
-def run(model, arrays, options, report) -> None:
-    """Pipeline stage: channel findings for every array, and channel counts in ``extra``."""
-    for arr, summary in zip(arrays, report.bgas):
-        res = analyse(model, arr, options)
-        report.findings.extend(res.findings)
-        summary.extra["channels"] = {
-            model.copper_layers[layer]: {"ball_channels": s["pads"][0], "ball_channels_used":
-                                         s["pads"][1], "via_channels": s["vias"][0],
-                                         "via_channels_used": s["vias"][1]}
-            for layer, s in sorted(res.stats.items())}
-
-
-register_stage("channels", run)
+def check(ctx: ArrayContext) -> dict:
+    """Channel findings of one array; channel counts per layer for the report."""
+    res = analyse(ctx)
+    ctx.findings.extend(res.findings)
+    return {ctx.model.copper_layers[layer]: {
+        "ball_channels": s["pads"][0], "ball_channels_used": s["pads"][1],
+        "via_channels": s["vias"][0], "via_channels_used": s["vias"][1]}
+        for layer, s in sorted(res.stats.items())}

@@ -6,7 +6,8 @@ x 4 and 1 or 2 routes per channel; its worked examples round to the nearest laye
 1.0 mm: 290 / 84 = 3.45 -> 3 layers). Here the signal count is the balls on signal nets when the
 board assigns nets, else the profile's signal fraction; a non-square array has 2 (rows - 1) +
 2 (cols - 1) channels. The estimate is compared with the board's routing layers: copper layers
-that are not planes (named like GND/PWR/VCC..., or carrying zones but no tracks).
+that are not planes (named like GND/PWR/VCC..., or inner layers whose zones cover most of the
+board and that carry no tracks or only a few stray ones).
 """
 from __future__ import annotations
 
@@ -14,13 +15,12 @@ import re
 
 import numpy as np
 
-from ..context import rules_for
-from ..pipeline import register_stage
+from ..context import ArrayContext
 from ..report import Finding
 from ..rules import routes_fit
 from ..units import NM_PER_MM
 
-__all__ = ["run", "estimate", "PLANE_NET", "PLANE_LAYER"]
+__all__ = ["check", "estimate", "PLANE_NET", "PLANE_LAYER"]
 
 PLANE_NET = re.compile(
     r"(^|[/_.\-(])(A|D|P|S|CHASSIS)?(GND|VSS|VCC|VDD|VEE|VPP|VTT|VREF|VBAT|VIN|PWR)|"
@@ -45,16 +45,101 @@ def signal_balls(model, arr) -> tuple[int, int, int]:
     return int((~unconnected & ~plane).sum()), int(plane.sum()), int(unconnected.sum())
 
 
+PLANE_STRAY_TRACKS = 4
+"""Track segments a zoned inner layer may carry and still be a plane (stitching stubs, a stray
+trace or two): routing layers carry far more."""
+PLANE_STRAY_LENGTH = 0.05
+"""...or total track length up to this fraction of the busiest copper layer's."""
+PLANE_MIN_COVER = 0.5
+"""Share of the board's extent that a layer's filled zones must cover for a layer with tracks to
+count as a plane (checked where the board model holds the fill outlines)."""
+
+
 def routing_layers(model) -> tuple[list[str], list[str]]:
-    """(routing layer names, plane layer names) of the board's copper stack."""
-    used = set(np.unique(model.tracks.layer).tolist())
+    """(routing layer names, plane layer names) of the board's copper stack.
+
+    A layer is a plane when its name says so (PLANE_LAYER), or when it is an inner layer with
+    zones and either no tracks, or a few stray tracks (PLANE_STRAY_TRACKS segments, or
+    PLANE_STRAY_LENGTH of the busiest layer's track length) while its zones cover most of the
+    board (PLANE_MIN_COVER; taken as met where zone fills are not in the model).
+    """
+    n = len(model.copper_layers)
+    count, length = _track_use(model, n)
+    cover = _zone_cover(model, n)
     zoned = {z.layer for z in model.zones}
     routing, planes = [], []
     for k, name in enumerate(model.copper_layers):
-        outer = k in (0, len(model.copper_layers) - 1)
-        plane = bool(PLANE_LAYER.search(name)) or (k not in used and k in zoned and not outer)
+        outer = k in (0, n - 1)
+        plane = bool(PLANE_LAYER.search(name))
+        if not plane and not outer and k in zoned:
+            busiest = float(np.delete(length, k).max()) if n > 1 else 0.0
+            few = (count[k] <= PLANE_STRAY_TRACKS
+                   or length[k] <= PLANE_STRAY_LENGTH * busiest)
+            covered = cover[k] is None or cover[k] >= PLANE_MIN_COVER
+            plane = count[k] == 0 or (few and covered)
         (planes if plane else routing).append(name)
     return routing, planes
+
+
+def _track_use(model, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Track segments and total track length [nm] per copper stack layer (arcs as two chords)."""
+    t = model.tracks
+    if len(t) == 0:
+        return np.zeros(n, np.int64), np.zeros(n)
+    x1, y1, x2, y2 = (np.asarray(a, dtype=float) for a in (t.x1_nm, t.y1_nm, t.x2_nm, t.y2_nm))
+    seg = np.hypot(x2 - x1, y2 - y1)
+    if t.is_arc.any():
+        xm, ym = np.asarray(t.xm_nm, dtype=float), np.asarray(t.ym_nm, dtype=float)
+        arc = np.hypot(xm - x1, ym - y1) + np.hypot(x2 - xm, y2 - ym)
+        seg = np.where(t.is_arc, arc, seg)
+    layer = np.asarray(t.layer, dtype=np.int64)
+    ok = (layer >= 0) & (layer < n)
+    return (np.bincount(layer[ok], minlength=n)[:n],
+            np.bincount(layer[ok], weights=seg[ok], minlength=n)[:n])
+
+
+def _zone_cover(model, n: int) -> list:
+    """Per copper layer, the share of the board's extent its filled zones cover; None where the
+    model has no fill outlines for the layer's zones (the share is then unknown)."""
+    import shapely
+
+    extent = _extent(model)
+    cover: list = [None] * n
+    if extent is None:
+        return cover
+    lo, hi = extent
+    area = float((hi[0] - lo[0]) * (hi[1] - lo[1]))
+    by_layer: dict[int, list] = {}
+    for z in model.zones:
+        for poly in z.polygons:
+            if poly and len(poly[0]) >= 3:
+                by_layer.setdefault(z.layer, []).append(
+                    shapely.Polygon(np.asarray(poly[0], dtype=float),
+                                    [np.asarray(h, dtype=float) for h in poly[1:] if len(h) >= 3]))
+    for k, polys in by_layer.items():
+        if 0 <= k < n and area > 0:
+            cover[k] = min(1.0, float(shapely.union_all(polys).area) / area)
+    return cover
+
+
+def _extent(model):
+    """(min xy, max xy) [nm] of every pad, via, track end and zone fill vertex; the board's
+    extent, as the model holds no outline. None for an empty board."""
+    p, v, t = model.pads, model.vias, model.tracks
+    xs = [np.asarray(p.x_nm, float), np.asarray(v.x_nm, float), np.asarray(t.x1_nm, float),
+          np.asarray(t.x2_nm, float)]
+    ys = [np.asarray(p.y_nm, float), np.asarray(v.y_nm, float), np.asarray(t.y1_nm, float),
+          np.asarray(t.y2_nm, float)]
+    for z in model.zones:
+        for poly in z.polygons:
+            for ring in poly:
+                ring = np.asarray(ring, dtype=float).reshape(-1, 2)
+                xs.append(ring[:, 0])
+                ys.append(ring[:, 1])
+    x, y = np.concatenate(xs), np.concatenate(ys)
+    if len(x) == 0:
+        return None
+    return np.array([x.min(), y.min()]), np.array([x.max(), y.max()])
 
 
 def routes_per_channel(rs) -> tuple[int, str]:
@@ -91,30 +176,26 @@ def estimate(model, arr, rs) -> dict:
     }
 
 
-def run(model, arrays, options, report) -> None:
-    """Pipeline stage: an info finding per BGA, a warning when the board has too few layers."""
-    for arr, summary in zip(arrays, report.bgas):
-        rs = rules_for(model, arr, options)
-        e = estimate(model, arr, rs)
-        summary.extra["escape"] = e
-        fp = arr.footprint
-        src = f"{UG1099_SOURCE}; signal fraction: {rs.source('signal_fraction')}"
-        text = (f"{e['signals_used']} signals ({e['signals_from']}) / ({e['channels']} channels x "
-                f"{e['routes_per_channel']} routes) = {e['layers_ratio']:.2f} -> "
-                f"{e['layers_needed']} routing layer(s); board has {e['routing_layers']} "
-                f"of {e['copper_layers']} copper layers for routing")
-        common = dict(ref=fp.ref, x_mm=fp.x_nm / NM_PER_MM, y_mm=fp.y_nm / NM_PER_MM,
-                      unit="count", source=src, items=((f"footprint {fp.ref}", fp.uuid,
-                                                        fp.x_nm / NM_PER_MM, fp.y_nm / NM_PER_MM),))
-        report.findings.append(Finding(
-            rule_id="ug1099.layer_count.estimate", severity="info", message=text,
-            measured=float(e["layers_needed"]), limit=None, **common))
-        if e["routing_layers"] < e["layers_needed"]:
-            report.findings.append(Finding(
-                rule_id="ug1099.layer_count.too_few", severity="warning",
-                message=f"escape needs about {e['layers_needed']} routing layers, board has "
-                        f"{e['routing_layers']}: {text}",
-                measured=float(e["routing_layers"]), limit=float(e["layers_needed"]), **common))
-
-
-register_stage("escape", run)
+def check(ctx: ArrayContext) -> dict:
+    """An info finding per BGA, a warning when the board has too few routing layers."""
+    model, arr, rs, findings = ctx.model, ctx.arr, ctx.rules, ctx.findings
+    e = estimate(model, arr, rs)
+    fp = arr.footprint
+    src = f"{UG1099_SOURCE}; signal fraction: {rs.source('signal_fraction')}"
+    text = (f"{e['signals_used']} signals ({e['signals_from']}) / ({e['channels']} channels x "
+            f"{e['routes_per_channel']} routes) = {e['layers_ratio']:.2f} -> "
+            f"{e['layers_needed']} routing layer(s); board has {e['routing_layers']} "
+            f"of {e['copper_layers']} copper layers for routing")
+    common = dict(ref=fp.ref, x_mm=fp.x_nm / NM_PER_MM, y_mm=fp.y_nm / NM_PER_MM,
+                  unit="count", source=src, items=((f"footprint {fp.ref}", fp.uuid,
+                                                    fp.x_nm / NM_PER_MM, fp.y_nm / NM_PER_MM),))
+    findings.append(Finding(
+        rule_id="ug1099.layer_count.estimate", severity="info", message=text,
+        measured=float(e["layers_needed"]), limit=None, **common))
+    if e["routing_layers"] < e["layers_needed"]:
+        findings.append(Finding(
+            rule_id="ug1099.layer_count.too_few", severity="warning",
+            message=f"escape needs about {e['layers_needed']} routing layers, board has "
+                    f"{e['routing_layers']}: {text}",
+            measured=float(e["routing_layers"]), limit=float(e["layers_needed"]), **common))
+    return e

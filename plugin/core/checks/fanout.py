@@ -12,12 +12,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..geometry import DIST_TOL_NM, PAD, TRACK, VIA, AreaLayer, area_box
-from ..pipeline import register_array_check
+from ..context import ArrayContext
 from ..units import NM_PER_MM
 from .land import make_finding, pad_item
 from .vias import classify_vias
 
-__all__ = ["run", "skipped_balls"]
+__all__ = ["check", "skipped_balls"]
 
 SOURCE_ROUTED = "bgacheck: every connected ball must leave its land (KiCad DRC 'unconnected items')"
 SOURCE_DANGLING = "bgacheck: a fanout via that joins no other copper leaves the net open"
@@ -46,7 +46,9 @@ def _touching(al: AreaLayer):
     return np.r_[a, b], np.r_[b, a]
 
 
-def _check_array(model, arr, options, out: list) -> dict:
+def check(ctx: ArrayContext) -> dict:
+    """Unrouted balls, dangling fanout vias and plane-net balls of one array."""
+    model, arr, out = ctx.model, ctx.arr, ctx.findings
     p, v = model.pads, model.vias
     balls = arr.ball_pads
     n_layers = len(model.copper_layers)
@@ -136,5 +138,3 @@ def _check_array(model, arr, options, out: list) -> dict:
             "dangling_vias": int(len(dangling)), "plane_balls": int(len(on_plane)),
             "skipped": int(skip.sum()), "single_pad_nets": int(lonely.sum())}
 
-
-run = register_array_check("fanout", _check_array)

@@ -12,18 +12,22 @@ import re
 import numpy as np
 
 from ...solver import stencil as _stencil
-from ..context import rules_for
+from ..balls import pad_types, paste_apertures
+from ..context import ArrayContext
 from ..model import PadShape
-from ..pipeline import pad_types, paste_apertures, register_array_check
 from ..report import Finding
+from ..rules import ipc7351_land_mm
+from ..severity import beyond_tolerance, recommendation_applies, vendor_part
 from ..units import MIL_MM, NM_PER_MM, fab_minimum
 
-__all__ = ["run", "ball_diameter", "stencil_thickness", "aperture_shapes", "make_finding",
+__all__ = ["check", "ball_diameter", "stencil_thickness", "aperture_shapes", "make_finding",
            "grid_neighbours", "mask_webs", "SLACK_MM"]
 
 SLACK_MM = 0.001
 """Measured values within 1 µm of a limit pass (board coordinates are whole nm; mm rules are
 rounded conversions of mils)."""
+MASK_AS_PROFILE_MM = 0.005
+"""A mask clearance within 5 µm of the profile's own (M - L) / 2 was drawn to the profile."""
 BALL_IN_NAME = re.compile(r"_Ball(\d+(?:\.\d+)?)mm", re.I)
 """KiCad library convention: BGA-xxx_..._Ball0.45mm (KiCad Library Convention F3.x names)."""
 STENCIL_KEYS = ("STENCIL_THICKNESS", "STENCIL_THICKNESS_MM", "STENCIL_MM", "STENCIL")
@@ -56,7 +60,7 @@ def pad_item(model, i, what="ball") -> tuple:
 def ball_diameter(model, arr, options, rs) -> tuple[float, str]:
     """Ball diameter [mm] and where it came from: option, footprint name, or profile typical."""
     if getattr(options, "ball_d_mm", None):
-        return float(options.ball_d_mm), "option --ball-d"
+        return float(options.ball_d_mm), "option --ball-mm"
     for text in (arr.footprint.fpid, arr.footprint.value):
         m = BALL_IN_NAME.search(text or "")
         if m:
@@ -67,7 +71,7 @@ def ball_diameter(model, arr, options, rs) -> tuple[float, str]:
 def stencil_thickness(model, options, rs) -> tuple[float, str]:
     """Stencil thickness [mm] and its source: option, board text variable, else the rule default."""
     if getattr(options, "stencil_mm", None):
-        return float(options.stencil_mm), "option --stencil"
+        return float(options.stencil_mm), "option --stencil-mm"
     props = {str(k).upper(): v for k, v in (model.properties or {}).items()}
     for key in STENCIL_KEYS:
         if key in props:
@@ -179,7 +183,7 @@ def _clusters(n: int, a: np.ndarray, b: np.ndarray) -> list[np.ndarray]:
 
 
 def _aggregate(rule, severity, text, arr, model, bad_idx, values, limit, source, worst="min",
-               unit="mm"):
+               unit="mm", fix=""):
     """One finding for every ball in ``bad_idx`` (indices into arr.ball_pads), at the worst one."""
     k = int(np.argmin(values) if worst == "min" else np.argmax(values))
     balls = arr.ball_pads[bad_idx]
@@ -188,52 +192,66 @@ def _aggregate(rule, severity, text, arr, model, bad_idx, values, limit, source,
     msg = text.format(n=n, v=float(values[k]), lim=limit, ball=model.pads.number[balls[k]],
                       s="" if n == 1 else "s")
     return make_finding(rule, severity, msg, arr, model, balls[order],
-                        [pad_item(model, i) for i in balls[order]], values[k], limit, unit, source)
+                        [pad_item(model, i) for i in balls[order]], values[k], limit, unit, source,
+                        fix=fix)
 
 
-def _check_array(model, arr, options, report_findings) -> dict:
-    rs = rules_for(model, arr, options)
+def check(ctx: ArrayContext) -> dict:
+    """Land, mask and paste checks for one array."""
+    model, arr, options, rs, out = ctx.model, ctx.arr, ctx.options, ctx.rules, ctx.findings
     p = model.pads
     balls = arr.ball_pads
-    out = report_findings
     land = np.minimum(p.w_nm[balls], p.h_nm[balls]).astype(float) / NM_PER_MM
     mask = np.minimum(p.mask_w_nm[balls], p.mask_h_nm[balls]).astype(float) / NM_PER_MM
     src = rs.source
 
-    # 1. land diameter vs the profile band
+    # 1. land diameter vs the profile band (the vendor's nominal +/- its tolerance)
     lo, hi = rs.land_d_min_mm, rs.land_d_max_mm
-    if lo is not None:
-        bad = np.flatnonzero(land < lo - SLACK_MM)
+    applies, why = recommendation_applies(ctx, "land_d_mm")
+    sev, aside = ("warning", "") if applies else ("info", f" ({why})")
+    for lim, cmp, word, worst in ((lo, np.less, "smaller", "min"), (hi, np.greater, "larger", "max")):
+        if lim is None:
+            continue
+        bad = np.flatnonzero(cmp(land, lim + (-SLACK_MM if worst == "min" else SLACK_MM)))
         if len(bad):
-            out.append(_aggregate("ug1099.t1.land_diameter", "warning",
-                                  "{n} land{s} smaller than the profile's {lim:.3f} mm minimum "
-                                  "(smallest {v:.3f} mm at {ball})", arr, model, bad, land[bad],
-                                  lo, f"{src('land_d_min_mm')} ({rs['land_d_min_mm'].how})"))
-    if hi is not None:
-        bad = np.flatnonzero(land > hi + SLACK_MM)
-        if len(bad):
-            out.append(_aggregate("ug1099.t1.land_diameter", "warning",
-                                  "{n} land{s} larger than the profile's {lim:.3f} mm maximum "
-                                  "(largest {v:.3f} mm at {ball})", arr, model, bad, land[bad],
-                                  hi, f"{src('land_d_max_mm')} ({rs['land_d_max_mm'].how})",
-                                  worst="max"))
+            out.append(_aggregate(
+                "ug1099.t1.land_diameter", sev,
+                "{n} land{s} " + f"{word} than {rs.profile}'s " + "{lim:.3f} mm " +
+                ("minimum" if worst == "min" else "maximum") + " (" +
+                ("smallest" if worst == "min" else "largest") + " {v:.3f} mm at {ball})" + aside,
+                arr, model, bad, land[bad], lim,
+                f"{src('land_d_mm')}; band: {src('land_tol_mm')}", worst=worst,
+                fix=f"draw the lands {rs.land_d_mm:.3f} mm"))
 
-    # 2. land vs ball (UG575 80-120 %), with the IPC-7351 nominal for reference
+    # 2. land vs ball: IPC-7351's nominal land, and AMD UG575's 80-120 % of the ball
     ball_d, ball_src = ball_diameter(model, arr, options, rs)
     ratio = land / ball_d
     known = not ball_src.startswith("profile typical")
+    if known:
+        nominal, reduction, ipc_src = ipc7351_land_mm(ball_d)
+        bad = np.flatnonzero(beyond_tolerance(land, nominal, rs))
+        if len(bad):
+            out.append(_aggregate(
+                "ipc7351.land_to_ball", "info",
+                "{n} land{s} of {v:.3f} mm where IPC-7351 gives " + f"{nominal:.3f} mm for the "
+                f"{ball_d:g} mm ball ({ball_src}; {reduction:.0%} smaller than the ball)",
+                arr, model, bad, land[bad], nominal, ipc_src,
+                worst="min" if land[bad].min() < nominal else "max",
+                fix=f"a {nominal:.3f} mm land, unless the part's datasheet says otherwise"))
+    ug575 = known and rs.vendor.startswith("AMD") and (vendor_part(ctx) or options.profile_chosen)
     for key, cmp, word in (("ball_land_ratio_min", np.less, "below"),
                            ("ball_land_ratio_max", np.greater, "above")):
         lim = getattr(rs, key)
-        if lim is None:
+        if lim is None or not known:
             continue
         bad = np.flatnonzero(cmp(ratio, lim + (-1e-6 if word == "below" else 1e-6)))
         if len(bad):
             out.append(_aggregate(
-                "ipc7351.land_to_ball", "warning" if known else "info",
+                "ug575.land_to_ball", "warning" if ug575 else "info",
                 "{n} land{s} at {v:.2f} of the " + f"{ball_d:g} mm ball ({ball_src}), {word} "
-                "{lim:.2f}", arr, model, bad, ratio[bad], lim, src(key),
-                worst="min" if word == "below" else "max", unit="ratio"))
+                "{lim:.2f}" + ("" if ug575 else " (AMD's rule for AMD parts)"), arr, model, bad,
+                ratio[bad], lim, src(key), worst="min" if word == "below" else "max", unit="ratio",
+                fix=f"a land {lim:.0%} of the ball"))
 
     # 3. SMD / NSMD per pad, and mixing within the array
     types = pad_types(model, balls)
@@ -244,33 +262,50 @@ def _check_array(model, arr, options, report_findings) -> dict:
         bad = np.flatnonzero(types == minority)
         out.append(_aggregate("land.pad_type_mixed", "warning",
                               "{n} " + f"{minority} land{{s}} among {len(balls) - len(bad)} "
-                              f"{uniq[np.argmax(counts)]} lands: one land type per array",
-                              arr, model, bad, np.full(len(bad), float(len(bad))), None,
+                              f"{uniq[np.argmax(counts)]} lands: joints of two land types reflow "
+                              "to different heights", arr, model, bad,
+                              np.full(len(bad), float(len(bad))), None,
                               "bga-rules.md §7: one land type per array (Lattice: match the "
-                              "package; AMD/Intel/Microchip: NSMD)", unit="count"))
+                              "package; AMD/Intel/Microchip: NSMD)", unit="count",
+                              fix=f"make every land {uniq[np.argmax(counts)]}"))
     elif want and len(uniq) == 1 and uniq[0] != want:
-        out.append(_aggregate("ug1099.land_type", "warning",
-                              "{n} " + f"{uniq[0]} land{{s}}; the profile recommends {want}",
+        applies, why = recommendation_applies(ctx, "pad_type")
+        out.append(_aggregate("ug1099.land_type", "warning" if applies else "info",
+                              "{n} " + f"{uniq[0]} land{{s}}; {rs.profile} recommends {want}"
+                              + ("" if applies else f" ({why})"),
                               arr, model, np.arange(len(balls)), np.full(len(balls), 1.0), None,
-                              src("pad_type"), unit="count"))
+                              src("pad_type"), unit="count",
+                              fix=f"{want} lands: mask opening larger than the copper"))
 
-    # 4. NSMD mask clearance per side vs the fab minimum
+    # 4. NSMD mask clearance per side: 0 is KiCad's default, "the fab decides" (said once per
+    # board by board_notes); above 0 but below the fab's minimum is a warning.
     clear = (mask - land) / 2
     nsmd = (types == "NSMD") & (mask > 0)
+    zero = nsmd & (np.abs(clear) <= SLACK_MM)
+    if zero.any():
+        ctx.board.setdefault("mask_margin_zero", []).append((arr.footprint.ref, int(zero.sum())))
+    # A clearance drawn to the profile's own M - L is the vendor's choice; where it is below the
+    # tier, board_notes says so once for the board.
+    own_m = None
+    if rs.own("mask_opening_d_mm") and None not in (rs.mask_opening_d_mm, rs.land_d_mm):
+        own_m = (rs.mask_opening_d_mm - rs.land_d_mm) / 2
+    as_profile = np.zeros(len(clear), bool) if own_m is None else \
+        np.abs(clear - own_m) <= MASK_AS_PROFILE_MM
     lim = rs.mask_expansion_min_mm
     if lim is not None:
-        bad = np.flatnonzero(nsmd & (clear < fab_minimum(lim) - SLACK_MM))
+        bad = np.flatnonzero(nsmd & ~zero & ~as_profile & (clear < fab_minimum(lim) - SLACK_MM))
         if len(bad):
             out.append(_aggregate("fab.mask_clearance", "warning",
                                   "{n} NSMD land{s} with {v:.3f} mm mask clearance per side, below "
-                                  "the fab tier's {lim:.3f} mm (smallest at {ball})", arr, model,
-                                  bad, clear[bad], lim, src("mask_expansion_min_mm")))
+                                  f"the {rs.fab_tier} tier's " + "{lim:.3f} mm (smallest at {ball})",
+                                  arr, model, bad, clear[bad], lim, src("mask_expansion_min_mm"),
+                                  fix=f"mask opening = land + {2 * lim:.3f} mm, or margin 0 to "
+                                      "let the fab set it"))
 
-    # 5. solder-mask web between neighbouring openings
+    # 5. solder-mask web between neighbouring openings, against the fab tier. (The board setup's
+    # "solder mask minimum web width" is KiCad's threshold for merging openings in plots, not a
+    # fab rule.) A web the fab cannot hold is removed: a bridging risk, so a warning.
     web_lim, web_src = rs.mask_web_min_mm or 0.0, src("mask_web_min_mm")
-    own = model.settings.solder_mask_min_web_nm / NM_PER_MM
-    if own > web_lim:
-        web_lim, web_src = own, "board setup: solder mask minimum web width"
     a, b, web = mask_webs(model, arr)
     web_mm = web / NM_PER_MM
     thin = web_mm < fab_minimum(web_lim) - SLACK_MM
@@ -278,16 +313,17 @@ def _check_array(model, arr, options, report_findings) -> dict:
         sel = thin & np.isin(a, group) & np.isin(b, group)
         deg = np.bincount(np.r_[a[sel], b[sel]], minlength=len(balls))[group]
         centre = group[np.argmax(deg)]
-        rest = [g for g in group if g != centre]
-        idx = balls[[centre, *rest]]
+        idx = balls[[centre, *(g for g in group if g != centre)]]
         worst = float(web_mm[sel].min())
         out.append(make_finding(
-            "fab.mask_web", "error",
+            "fab.mask_web", "warning",
             f"solder-mask web {max(worst, 0):.3f} mm around {p.number[balls[centre]]}"
-            f"{' (openings merge)' if worst <= 0 else ''}, below {web_lim:.3f} mm "
-            f"({int(sel.sum())} neighbour pair{'s' if sel.sum() != 1 else ''})",
+            f"{' (openings merge)' if worst <= 0 else ''}, below the {rs.fab_tier} tier's "
+            f"{web_lim:.3f} mm ({int(sel.sum())} neighbour pair{'s' if sel.sum() != 1 else ''}): "
+            "the fab removes such webs, leaving no dam against bridging",
             arr, model, idx, [pad_item(model, i) for i in idx], worst, web_lim, "mm", web_src,
-            layer="F.Mask" if arr.footprint.side == "top" else "B.Mask"))
+            layer="F.Mask" if arr.footprint.side == "top" else "B.Mask",
+            fix="smaller mask openings there (or SMD lands) to keep a web"))
 
     # 6. paste: missing apertures and IPC-7525 area ratio
     t, t_src = stencil_thickness(model, options, rs)
@@ -303,7 +339,8 @@ def _check_array(model, arr, options, report_findings) -> dict:
                               "{n} ball{s} without a paste aperture while the others have one",
                               arr, model, missing, np.zeros(len(missing)), None,
                               "bga-rules.md §7 / solder-height.md: the joint volume includes the "
-                              "printed paste", unit="count"))
+                              "printed paste", unit="count",
+                              fix="give every ball the same paste aperture"))
     ar_lim = rs.stencil_area_ratio_min
     if ar_lim is not None:
         bad = np.flatnonzero((pw > 0) & (ar < ar_lim - 1e-6))
@@ -312,7 +349,8 @@ def _check_array(model, arr, options, report_findings) -> dict:
                 "ipc7525.area_ratio", "warning",
                 "{n} paste aperture{s} with area ratio {v:.2f} < {lim:.2f} for a " +
                 f"{t:g} mm stencil ({t_src}); smallest at {{ball}}", arr, model, bad, ar[bad],
-                ar_lim, src("stencil_area_ratio_min"), unit="ratio"))
+                ar_lim, src("stencil_area_ratio_min"), unit="ratio",
+                fix="a thinner stencil or larger apertures (area ratio = d / 4t)"))
     return {
         "land_d_mm": [round(float(np.min(land)), 4), round(float(np.max(land)), 4)],
         "land_limits_mm": [lo, hi],
@@ -325,5 +363,3 @@ def _check_array(model, arr, options, report_findings) -> dict:
         "area_ratio_min": round(float(ar[pw > 0].min()), 3) if (pw > 0).any() else None,
     }
 
-
-run = register_array_check("land", _check_array)

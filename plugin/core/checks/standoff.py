@@ -2,27 +2,27 @@
 
 The package pad is taken equal to the board land (SMD on the package side, the common case)
 unless an option gives it. Predicted height and RSS tolerance go to the BGA summary's
-``extra["standoff"]``; an info finding carries the numbers, a warning any open/invalid joint.
+``extra["standoff"]``; an info finding carries the numbers; a joint the solver says cannot
+form is an error.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ... import solver
-from ..context import rules_for
-from ..pipeline import pad_types, register_array_check
+from ..balls import pad_types
+from ..context import ArrayContext
 from ..units import NM_PER_MM
 from .land import aperture_shapes, ball_diameter, make_finding, pad_item, stencil_thickness
 
-__all__ = ["run", "predict"]
+__all__ = ["check", "predict"]
 
 SOURCE = ("seed: Darveaux et al. (Skyworks), 'Determining Standoff', conservation of volume; "
           "solver defaults in bgacheck.solver.DEFAULTS")
 
 
-def predict(model, arr, options) -> tuple[dict, object]:
+def predict(model, arr, options, rs) -> tuple[dict, object]:
     """Solver inputs read from the board for one array, and the solver's StandoffResult."""
-    rs = rules_for(model, arr, options)
     p = model.pads
     balls = arr.ball_pads
     land = np.minimum(p.w_nm[balls], p.h_nm[balls]).astype(float) / NM_PER_MM
@@ -34,9 +34,12 @@ def predict(model, arr, options) -> tuple[dict, object]:
     shapes, pw, ph, pr = aperture_shapes(model, arr)
     shape = max(set(shapes), key=shapes.count)
     mask_in = np.where(mask > 0, mask, land)
-    pkg = getattr(options, "pkg_pad_d_mm", None) or float(np.median(land))
+    pkg = options.pkg_pad_d_mm or float(np.median(land))
+    pkg_src = ("option --pkg-pad-mm" if options.pkg_pad_d_mm
+               else "assumed equal to the board land (SMD package pad)")
     inputs = dict(ball_d_mm=ball_d, ball_source=ball_src, stencil_mm=t, stencil_source=t_src,
-                  board_pad_type=board_type, paste_shape=shape, pkg_pad_d_mm=pkg)
+                  board_pad_type=board_type, paste_shape=shape, pkg_pad_d_mm=pkg,
+                  pkg_pad_source=pkg_src)
     no_paste = pw <= 0
     res = solver.predict_bga_standoff(
         ball_d, pkg, "smd", land, board_type, mask_opening_d_mm=mask_in,
@@ -46,10 +49,11 @@ def predict(model, arr, options) -> tuple[dict, object]:
     return inputs, res
 
 
-def _check_array(model, arr, options, out: list) -> dict:
-    """Predicted standoff per ball"""
+def check(ctx: ArrayContext) -> dict:
+    """Predicted standoff per ball of one array."""
+    model, arr, out = ctx.model, ctx.arr, ctx.findings
     balls = arr.ball_pads
-    inp, res = predict(model, arr, options)
+    inp, res = predict(model, arr, ctx.options, ctx.rules)
     ok = np.asarray(res.valid)
     h = np.asarray(res.height_mm, float)
     tol = np.asarray(res.tolerance_mm, float)
@@ -64,7 +68,7 @@ def _check_array(model, arr, options, out: list) -> dict:
         "area_ratio_min": round(float(ar[ar > 0].min()), 3) if (ar > 0).any() else None,
         "per_ball_height_mm": [round(float(x), 4) if o else None for x, o in zip(h, ok)],
         "board_pad_type": inp["board_pad_type"], "pkg_pad_d_mm": inp["pkg_pad_d_mm"],
-        "pkg_pad_source": "assumed equal to the board land (SMD package pad)",
+        "pkg_pad_source": inp["pkg_pad_source"],
         "reference_planes": dict(res.reference_planes),
     }
     lines = []
@@ -86,13 +90,11 @@ def _check_array(model, arr, options, out: list) -> dict:
         first = msgs[int(bad[0])].split(";")[0]
         idx = balls[bad]
         out.append(make_finding(
-            "standoff.invalid_joint", "warning",
+            "standoff.invalid_joint", "error",
             f"{len(bad)} joint{'s' if len(bad) != 1 else ''} without a valid standoff: {first}",
             arr, model, idx, [pad_item(model, i) for i in idx], float(len(bad)), None, "count",
-            SOURCE))
+            SOURCE, fix="check the ball size (--ball-mm), the paste aperture and the stencil"))
         lines.append(f"{len(bad)} joint(s) invalid: {first}")
     extra["text_lines"] = lines
     return extra
 
-
-run = register_array_check("standoff", _check_array)

@@ -1,26 +1,37 @@
 """Vias in each BGA area: size vs the profile, annular ring, dog-bone geometry and via-in-pad.
 
 A via belongs to a ball when its centre lies inside the ball's land (via-in-pad) or when a track
-on the ball's copper layer touches both (dog-bone). A dog-bone via should sit at the four-ball
-interstice, e/sqrt 2 from its ball (UG1099 Table 1, D); a via-in-pad should be filled and capped
-(IPC-4761 type VII), and the two styles should not be mixed in one array (AMD UG575).
+on the ball's copper layer touches both (dog-bone). The vendor's via figures (UG1099 Table 1 VD,
+VH and the dog-bone distance D = e/sqrt 2) govern only vias in pads and field vias, the ones
+between populated balls; escape vias outside the field, vias on depopulated sites or in empty
+centre columns and power vias beside the part are held to the fab's minimums only. A field via
+is judged by its clearance to the ball lands around it, not by its centre: only a via that sits
+closer to a land than the centred position by more than ``dogbone_clearance_tol_mm`` is reported.
+A via-in-pad should be filled and capped (IPC-4761 type VII), and the two styles should not be
+mixed in one array (AMD UG575). Laser microvias and blind vias make an HDI board: on a tier
+without them they are said once per board (board_notes), not per via.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ..context import rules_for
-from ..geometry import DIST_TOL_NM, PAD, TRACK, VIA, AreaLayer, area_box, nearest
-from ..pipeline import register_array_check
+from ..context import ArrayContext
+from ..options import HDI_VIA_TYPES
+from ..geometry import (DIST_TOL_NM, PAD, TRACK, VIA, AreaLayer, area_box, nearest,
+                        neighbours_within)
 from ..report import Finding
+from ..severity import beyond_tolerance, recommendation_applies
 from ..units import NM_PER_MM, fab_minimum
 from .land import SLACK_MM, make_finding, pad_item
 
-__all__ = ["run", "classify_vias", "via_protection_declared", "DOGBONE_CENTRE_TOL_MM"]
+__all__ = ["check", "classify_vias", "field_vias", "via_protection_declared"]
 
-DOGBONE_CENTRE_TOL_MM = 0.01
-"""Largest accepted distance of a dog-bone via from the four-ball interstice [mm]: UG1099 prints
-D to 0.01 mm (and its 0.70/0.56 are e/sqrt 2 truncated, bga-rules.md §1.5)."""
+FIELD_RADIUS = 1.35
+"""A via is a field via when enough balls lie within this many half-diagonals of it (four on a
+square or rectangular grid, three on a staggered one): it sits between populated balls, where
+the dog-bone rules apply. A via on a depopulated site, in an empty centre column or outside the
+field has at most two balls that close (its neighbours sit a pitch away, 1.41 half-diagonals on
+a square grid); a via up to about 0.35 half-diagonals off the centre still counts."""
 PROTECTION_KEYS = ("VIA_PROTECTION", "VIA_FILL", "VIA_IN_PAD")
 """Board text variables that declare via fill for the whole board, e.g. "IPC-4761 Type VII":
 KiCad 9.0.8 files carry no per-via fill/cap syntax, so fab notes are the designer's only place."""
@@ -34,32 +45,6 @@ def via_protection_declared(model) -> str:
             if "TYPEVII" in text or text.endswith("VII") or ("FILLED" in text and "CAPPED" in text):
                 return f"board text variable {k} = {v}"
     return ""
-
-
-def _frame(model, arr):
-    """Grid unit vectors ex, ey [nm per pitch] from ball positions (handles rotation/mirroring)."""
-    p = model.pads
-    b = arr.ball_pads
-    x, y = p.x_nm[b].astype(float), p.y_nm[b].astype(float)
-    row, col = np.asarray(arr.row), np.asarray(arr.col)
-    vecs = []
-    for same, step in ((row, col), (col, row)):
-        order = np.lexsort((step, same))
-        s, t = same[order], step[order]
-        nxt = (s[1:] == s[:-1]) & (t[1:] - t[:-1] == 1)
-        if not nxt.any():
-            vecs.append(None)
-            continue
-        i, j = order[:-1][nxt], order[1:][nxt]
-        vecs.append(np.array([np.median(x[j] - x[i]), np.median(y[j] - y[i])]))
-    ex, ey = vecs
-    if ex is None and ey is None:
-        ex, ey = np.array([arr.pitch_x_nm, 0.0]), np.array([0.0, arr.pitch_y_nm])
-    elif ex is None:
-        ex = np.array([-ey[1], ey[0]]) * arr.pitch_x_nm / max(np.hypot(*ey), 1)
-    elif ey is None:
-        ey = np.array([-ex[1], ex[0]]) * arr.pitch_y_nm / max(np.hypot(*ex), 1)
-    return ex, ey
 
 
 def classify_vias(model, arr, layer: int, al: AreaLayer | None = None):
@@ -111,8 +96,30 @@ def classify_vias(model, arr, layer: int, al: AreaLayer | None = None):
     return sel, in_pad, dogbone, ball_of, stubs
 
 
+def field_vias(model, arr, sel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per via of ``sel``: True when it sits between populated balls; and its clearance [nm] to
+    the nearest ball land around it (via pad edge to land edge; inf for non-field vias)."""
+    p, v = model.pads, model.vias
+    balls = arr.ball_pads
+    half_diag = float(np.hypot(arr.pitch_x_nm, arr.pitch_y_nm)) / 2.0
+    need = 4
+    if arr.staggered:
+        half_diag, need = arr.min_spacing_nm / np.sqrt(3.0), 3
+    vi, bk = neighbours_within(np.column_stack([p.x_nm[balls], p.y_nm[balls]]),
+                               np.column_stack([v.x_nm[sel], v.y_nm[sel]]), FIELD_RADIUS * half_diag)
+    counts = np.bincount(vi, minlength=len(sel))
+    field = counts >= need
+    d = np.hypot((v.x_nm[sel[vi]] - p.x_nm[balls[bk]]).astype(float),
+                 (v.y_nm[sel[vi]] - p.y_nm[balls[bk]]).astype(float))
+    land_r = np.minimum(p.w_nm[balls[bk]], p.h_nm[balls[bk]]) / 2.0
+    gap = d - v.d_nm[sel[vi]] / 2.0 - land_r
+    clearance = np.full(len(sel), np.inf)
+    np.minimum.at(clearance, vi, gap)
+    return field, np.where(field, clearance, np.inf)
+
+
 def _group(rule, severity, msg, arr, model, vias_idx, balls_k, values, limit, source,
-           worst="max", unit="mm") -> Finding:
+           worst="max", unit="mm", fix="") -> Finding:
     v = model.vias
     k = int(np.argmax(values) if worst == "max" else np.argmin(values))
     order = np.r_[k, np.delete(np.arange(len(vias_idx)), k)]
@@ -124,112 +131,135 @@ def _group(rule, severity, msg, arr, model, vias_idx, balls_k, values, limit, so
     return make_finding(rule, severity, msg.format(n=len(vias_idx), v=float(values[k]),
                                                    s="" if len(vias_idx) == 1 else "s"),
                         arr, model, pads, items + [pad_item(model, i) for i in pads],
-                        values[k], limit, unit, source, at=(v.x_nm[vias_idx[0]], v.y_nm[vias_idx[0]]))
+                        values[k], limit, unit, source, at=(v.x_nm[vias_idx[0]], v.y_nm[vias_idx[0]]),
+                        fix=fix)
 
 
-def _check_array(model, arr, options, out: list) -> dict:
-    rs = rules_for(model, arr, options)
-    p, v = model.pads, model.vias
-    balls = arr.ball_pads
-    layer = 0 if arr.footprint.side == "top" else len(model.copper_layers) - 1
-    sel, in_pad, dogbone, ball_of, stubs = classify_vias(model, arr, layer)
-    if len(sel) == 0:
-        return {"vias": 0}
-    d = v.d_nm[sel] / NM_PER_MM
-    drill = v.drill_nm[sel] / NM_PER_MM
-    ring = (d - drill) / 2
-    src = rs.source
-
-    def over(key, values, rule, text, severity="warning"):
+def _vendor_sizes(ctx, sel, governed, ball_of, d, drill, out) -> None:
+    """VD and VH of vias in pads and field vias against the vendor's figures, beyond tolerance."""
+    rs = ctx.rules
+    for key, values, rule, what in (
+            ("via_pad_d_mm", d, "ug1099.t1.via_pad_diameter", "pad"),
+            ("via_drill_d_mm", drill, "ug1099.t1.via_drill", "hole")):
         lim = getattr(rs, key)
         if lim is None:
-            return
-        bad = np.flatnonzero(values > lim + SLACK_MM)
-        if len(bad):
-            out.append(_group(rule, severity, text + f", above the profile's {lim:.3f} mm",
-                              arr, model, sel[bad], ball_of[bad], values[bad], lim, src(key)))
+            continue
+        bad = np.flatnonzero(governed & (values > lim) & beyond_tolerance(values, lim, rs))
+        if len(bad) == 0:
+            continue
+        applies, why = recommendation_applies(ctx, key)
+        out.append(_group(
+            rule, "warning" if applies else "info",
+            "{n} via{s} between balls with a {v:.3f} mm " + what + f", above {rs.profile}'s "
+            f"{lim:.3f} mm" + ("" if applies else f" ({why})"),
+            ctx.arr, ctx.model, sel[bad], ball_of[bad], values[bad], lim, rs.source(key),
+            fix=f"use the profile's {lim:.3f} mm via {what} under the BGA"))
 
-    over("via_pad_d_mm", d, "ug1099.t1.via_pad_diameter", "{n} via{s} with a {v:.3f} mm pad")
-    over("via_drill_d_mm", drill, "ug1099.t1.via_drill", "{n} via{s} with a {v:.3f} mm hole")
-    micro = np.array([t == "micro" for t in (v.via_type[i] for i in sel)])
-    for mask, key in ((~micro, "min_drill_mm"), (micro, "microvia_drill_min_mm")):
+
+def _fab_minimums(ctx, sel, ball_of, drill, ring, hdi, out) -> None:
+    """Drill and annular ring of every via in the area against the fab tier (errors)."""
+    rs = ctx.rules
+    micro = hdi & bool(rs.microvia_available)
+    for mask, key in ((~hdi, "min_drill_mm"), (micro, "microvia_drill_min_mm")):
         lim = getattr(rs, key)
-        if lim is None and key == "microvia_drill_min_mm" and mask.any():
-            lim, key = rs.min_drill_mm, "min_drill_mm"
         if lim is None:
             continue
         bad = np.flatnonzero(mask & (drill < fab_minimum(lim) - SLACK_MM))
         if len(bad):
-            out.append(_group("fab.min_drill", "error",
-                              "{n} via{s} drilled {v:.3f} mm, below the fab tier's " + f"{lim:.3f} mm",
-                              arr, model, sel[bad], ball_of[bad], drill[bad], lim, src(key), "min"))
+            out.append(_group(
+                "fab.min_drill", "error",
+                "{n} via{s} drilled {v:.3f} mm, below the " + f"{rs.fab_tier} tier's {lim:.3f} mm",
+                ctx.arr, ctx.model, sel[bad], ball_of[bad], drill[bad], lim, rs.source(key), "min",
+                fix=f"drill {lim:.3f} mm or more, or pick a fab tier that drills smaller"))
     lim = rs.annular_ring_min_mm
     if lim is not None:
-        bad = np.flatnonzero(ring < fab_minimum(lim) - SLACK_MM)
+        bad = np.flatnonzero((~hdi | micro) & (ring < fab_minimum(lim) - SLACK_MM))
         if len(bad):
-            out.append(_group("fab.annular_ring", "error",
-                              "{n} via{s} with a {v:.3f} mm annular ring, below the fab tier's "
-                              f"{lim:.3f} mm", arr, model, sel[bad], ball_of[bad], ring[bad], lim,
-                              src("annular_ring_min_mm"), "min"))
+            out.append(_group(
+                "fab.annular_ring", "error",
+                "{n} via{s} with a {v:.3f} mm annular ring, below the " +
+                f"{rs.fab_tier} tier's {lim:.3f} mm", ctx.arr, ctx.model, sel[bad], ball_of[bad],
+                ring[bad], lim, rs.source("annular_ring_min_mm"), "min",
+                fix=f"make the via pad at least drill + {2 * lim:.3f} mm"))
+    if (hdi & ~micro).any():
+        # Said once per board by board_notes, with the tier to choose.
+        ctx.board.setdefault("hdi_vias", []).extend(int(i) for i in sel[hdi & ~micro])
 
-    # dog-bone geometry: distance from the nearest interstice of its ball
-    ex, ey = _frame(model, arr)
-    offsets, off_j, off_v = [], [], []
-    dog = np.flatnonzero(dogbone)
-    centre = np.column_stack([p.x_nm[balls[ball_of[dog]]], p.y_nm[balls[ball_of[dog]]]]).astype(float)
-    via_xy = np.column_stack([v.x_nm[sel[dog]], v.y_nm[sel[dog]]]).astype(float)
-    corners = np.stack([centre + sx * ex / 2 + sy * ey / 2 for sx in (-1, 1) for sy in (-1, 1)])
-    dog_off = np.hypot(*(corners - via_xy).transpose(2, 0, 1)).min(axis=0) / NM_PER_MM
-    for n, (j, off) in enumerate(zip(dog.tolist(), dog_off.tolist())):
-        b, vp = balls[ball_of[j]], via_xy[n]
-        offsets.append(off)
-        if off > DOGBONE_CENTRE_TOL_MM + 1e-6:
-            off_j.append(j)
-            off_v.append(off)
+
+def _dogbones(ctx, sel, dogbone, field, clearance, ball_of, stubs, out) -> list[float]:
+    """Stub widths (fab) and field vias closer to a land than the centred position."""
+    model, arr, rs = ctx.model, ctx.arr, ctx.rules
+    p, v = model.pads, model.vias
+    balls = arr.ball_pads
+    layer = ctx.own_layer
+    for j in np.flatnonzero(dogbone):
+        b = balls[ball_of[j]]
         for t in stubs[j]:
             w = model.tracks.width_nm[t] / NM_PER_MM
             w_min = rs.min_trace_w_mm
             if w_min is not None and w < fab_minimum(w_min) - SLACK_MM:
+                x, y = v.x_nm[sel[j]], v.y_nm[sel[j]]
                 out.append(make_finding(
                     "fab.trace_width", "error",
-                    f"dog-bone stub of {p.number[b]} is {w:.3f} mm wide, below the fab tier's "
-                    f"{rs.min_trace_w_mm:.3f} mm", arr, model, [b],
-                    [("track", model.tracks.uuid[t], vp[0] / NM_PER_MM, vp[1] / NM_PER_MM)],
-                    w, rs.min_trace_w_mm, "mm", src("min_trace_w_mm"), at=(vp[0], vp[1]),
-                    layer=model.copper_layers[layer]))
-    if off_j:
-        off_j, off_v = np.asarray(off_j), np.asarray(off_v)
+                    f"dog-bone stub of {p.number[b]} is {w:.3f} mm wide, below the "
+                    f"{rs.fab_tier} tier's {w_min:.3f} mm", arr, model, [b],
+                    [("track", model.tracks.uuid[t], x / NM_PER_MM, y / NM_PER_MM)],
+                    w, w_min, "mm", rs.source("min_trace_w_mm"), at=(x, y),
+                    layer=model.copper_layers[layer], fix=f"widen the stub to {w_min:.3f} mm"))
+    fld = np.flatnonzero(field)
+    if len(fld) == 0:
+        return []
+    # Centred, a via keeps D - VD/2 - L/2 to each of its four lands (UG1099 Table 1).
+    land = float(np.median(np.minimum(p.w_nm[balls], p.h_nm[balls]))) / 2.0
+    half_diag = (arr.min_spacing_nm / np.sqrt(3.0) if arr.staggered
+                 else float(np.hypot(arr.pitch_x_nm, arr.pitch_y_nm)) / 2.0)
+    centred = half_diag - v.d_nm[sel[fld]] / 2.0 - land
+    loss = (centred - clearance[fld]) / NM_PER_MM
+    tol = float(rs.dogbone_clearance_tol_mm or 0.05)
+    bad = np.flatnonzero(loss > tol + 1e-6)
+    if len(bad):
+        j = fld[bad]
+        worst = int(np.argmax(loss[bad]))
         out.append(_group(
             "ug1099.t1.pad_to_via", "warning",
-            "{n} dog-bone via{s} off the four-ball interstice by more than "
-            f"{DOGBONE_CENTRE_TOL_MM:g} mm (worst {{v:.3f}} mm; the via belongs at e/sqrt 2 = "
-            f"{rs.pad_to_via_mm:.3f} mm from its ball)", arr, model, sel[off_j], ball_of[off_j],
-            off_v, DOGBONE_CENTRE_TOL_MM, f"{src('pad_to_via_mm')}; tolerance: UG1099 prints D "
-            "to 0.01 mm"))
+            "{n} via{s} between balls off the four-ball centre: " +
+            f"{clearance[j[worst]] / NM_PER_MM:.3f} mm to the nearest land where the centred via "
+            f"keeps {centred[bad][worst] / NM_PER_MM:.3f} mm (loss up to {{v:.3f}} mm)",
+            arr, model, sel[j], ball_of[j], loss[bad], tol,
+            f"{rs.source('pad_to_via_mm')}; tolerance: {rs.source('dogbone_clearance_tol_mm')}",
+            fix=f"centre the via between its four balls ({rs.pad_to_via_mm:.3f} mm from each)"))
+    return [float(x) for x in loss]
 
-    # via-in-pad: centred, expected at fine pitch, filled and capped, not mixed with dog-bones
-    vip, dog = np.flatnonzero(in_pad), np.flatnonzero(dogbone)
-    vip_off = []
-    for j in vip:
-        b = balls[ball_of[j]]
-        off = float(np.hypot(p.x_nm[b] - v.x_nm[sel[j]], p.y_nm[b] - v.y_nm[sel[j]])) / NM_PER_MM
-        offsets.append(off)
-        vip_off.append(off)
-    vip_off = np.asarray(vip_off)
-    bad = np.flatnonzero(vip_off > DOGBONE_CENTRE_TOL_MM + 1e-6)
-    if len(bad):
-        out.append(_group(
-            "ug1099.via_in_pad_offset", "warning",
-            "{n} via{s} in pad off the land centre by more than " + f"{DOGBONE_CENTRE_TOL_MM:g} mm "
-            "(worst {v:.3f} mm)", arr, model, sel[vip[bad]], ball_of[vip[bad]], vip_off[bad],
-            DOGBONE_CENTRE_TOL_MM, "UG1099 v2.0: via-in-pad places the via 'directly on top of a "
-            "BGA pad'; tolerance as for the dog-bone D (printed to 0.01 mm)"))
+
+def _via_in_pad(ctx, sel, in_pad, dogbone, field, ball_of, out) -> int:
+    """Vias in lands: inside the land, expected at fine pitch, filled and capped, not mixed."""
+    model, arr, rs = ctx.model, ctx.arr, ctx.rules
+    p, v = model.pads, model.vias
+    balls = arr.ball_pads
+    vip, dog = np.flatnonzero(in_pad), np.flatnonzero(dogbone & field)
+    if len(vip):
+        b = balls[ball_of[vip]]
+        off = np.hypot((p.x_nm[b] - v.x_nm[sel[vip]]).astype(float),
+                       (p.y_nm[b] - v.y_nm[sel[vip]]).astype(float))
+        out_by = (off + v.d_nm[sel[vip]] / 2.0 - np.minimum(p.w_nm[b], p.h_nm[b]) / 2.0) / NM_PER_MM
+        bad = np.flatnonzero(out_by > SLACK_MM)
+        if len(bad):
+            out.append(_group(
+                "ug1099.via_in_pad_offset", "warning",
+                "{n} via{s} in pad reaching {v:.3f} mm past the land edge", arr, model,
+                sel[vip[bad]], ball_of[vip[bad]], out_by[bad], 0.0,
+                "UG1099 v2.0: via-in-pad places the via 'directly on top of a BGA pad'; a via pad "
+                "past the land changes the land's size and shape",
+                fix="centre the via in the land or use a smaller via pad"))
     if rs.via_in_pad_expected and len(dog):
-        out.append(_group("ug1099.via_in_pad_expected", "warning",
-                          "{n} dog-bone via{s} at " + f"{rs.pitch_mm:g} mm pitch, where the "
-                          "profile expects via-in-pad", arr, model, sel[dog], ball_of[dog],
-                          np.full(len(dog), float(len(dog))), None, src("via_in_pad_expected"),
-                          unit="count"))
+        applies, why = recommendation_applies(ctx, "via_in_pad_expected")
+        out.append(_group(
+            "ug1099.via_in_pad_expected", "warning" if applies else "info",
+            "{n} dog-bone via{s} between balls at " + f"{rs.pitch_mm:g} mm pitch, where "
+            f"{rs.profile} expects via-in-pad" + ("" if applies else f" ({why})"),
+            arr, model, sel[dog], ball_of[dog], np.full(len(dog), float(len(dog))), None,
+            rs.source("via_in_pad_expected"), unit="count",
+            fix="check the routing escapes at this pitch, or move to via-in-pad"))
     declared = via_protection_declared(model)
     filled = (v.filled[sel] & v.capped[sel]) | bool(declared)
     if len(vip) and rs.via_in_pad_fill_required:
@@ -237,28 +267,50 @@ def _check_array(model, arr, options, out: list) -> dict:
         if len(bad):
             out.append(_group(
                 "ipc4761.via_in_pad_fill", "error",
-                "{n} via{s} in pad not recorded as filled and capped (IPC-4761 type VII); "
-                "KiCad 9.0 files hold no per-via fill, declare it with a board text variable "
-                "VIA_PROTECTION = IPC-4761 Type VII", arr, model, sel[bad], ball_of[bad],
-                np.full(len(bad), float(len(bad))), None, src("via_in_pad_fill_required"),
-                unit="count"))
+                "{n} via{s} in pad not recorded as filled and capped (IPC-4761 type VII)",
+                arr, model, sel[bad], ball_of[bad], np.full(len(bad), float(len(bad))), None,
+                rs.source("via_in_pad_fill_required"), unit="count",
+                fix="order filled and capped vias and say so: board text variable "
+                    "VIA_PROTECTION = IPC-4761 Type VII (KiCad 9 files hold no per-via fill)"))
         if rs.via_fill_available is False:
-            out.append(_group("fab.via_fill_unavailable", "warning",
-                              "{n} via{s} in pad, but the fab tier offers no via fill",
-                              arr, model, sel[vip], ball_of[vip], np.full(len(vip), float(len(vip))), None,
-                              src("via_fill_available"), unit="count"))
+            out.append(_group(
+                "fab.via_fill_unavailable", "warning",
+                "{n} via{s} in pad, but the " + f"{rs.fab_tier} tier offers no via fill",
+                arr, model, sel[vip], ball_of[vip], np.full(len(vip), float(len(vip))), None,
+                rs.source("via_fill_available"), unit="count",
+                fix="pick a fab tier with filled and capped vias"))
     if len(vip) and len(dog) and rs.via_in_pad_mix_allowed is False:
         minority = vip if len(vip) < len(dog) else dog
         word = "via-in-pad" if minority is vip else "dog-bone"
-        out.append(_group("ug575.via_in_pad_mixed", "warning",
-                          "{n} " + f"{word} ball{{s}} among {len(vip) + len(dog) - len(minority)} "
-                          "of the other style: do not mix VIPPO and non-VIPPO lands",
-                          arr, model, sel[minority], ball_of[minority],
-                          np.full(len(minority), float(len(minority))), None,
-                          src("via_in_pad_mix_allowed"), unit="count"))
-    return {"vias": int(len(sel)), "via_in_pad": int(len(vip)), "dogbone": int(len(dog)),
-            "via_fill_declared": declared or None,
-            "via_offset_max_mm": round(max(offsets), 4) if offsets else None}
+        out.append(_group(
+            "ug575.via_in_pad_mixed", "warning",
+            "{n} " + f"{word} ball{{s}} among {len(vip) + len(dog) - len(minority)} of the "
+            "other style: joints of the two styles reflow to different heights",
+            arr, model, sel[minority], ball_of[minority],
+            np.full(len(minority), float(len(minority))), None,
+            rs.source("via_in_pad_mix_allowed"), unit="count",
+            fix="use one fanout style under the BGA"))
+    return len(vip)
 
 
-run = register_array_check("vias", _check_array)
+def check(ctx: ArrayContext) -> dict:
+    """Via sizes, fab minimums, dog-bone position and via-in-pad for one array."""
+    model, arr, out = ctx.model, ctx.arr, ctx.findings
+    v = model.vias
+    sel, in_pad, dogbone, ball_of, stubs = classify_vias(model, arr, ctx.own_layer)
+    if len(sel) == 0:
+        return {"vias": 0}
+    d = v.d_nm[sel] / NM_PER_MM
+    drill = v.drill_nm[sel] / NM_PER_MM
+    ring = (d - drill) / 2
+    hdi = np.array([v.via_type[i] in HDI_VIA_TYPES for i in sel], bool)
+    field, clearance = field_vias(model, arr, sel)
+    field &= ~in_pad
+    _vendor_sizes(ctx, sel, field | in_pad, ball_of, d, drill, out)
+    _fab_minimums(ctx, sel, ball_of, drill, ring, hdi, out)
+    losses = _dogbones(ctx, sel, dogbone, field, clearance, ball_of, stubs, out)
+    n_vip = _via_in_pad(ctx, sel, in_pad, dogbone, field, ball_of, out)
+    return {"vias": int(len(sel)), "field_vias": int(field.sum()), "via_in_pad": n_vip,
+            "dogbone": int(dogbone.sum()), "hdi_vias": int(hdi.sum()),
+            "via_fill_declared": via_protection_declared(model) or None,
+            "via_clearance_loss_max_mm": round(max(losses), 4) if losses else None}

@@ -30,6 +30,7 @@ __all__ = [
     "RulesError", "RuleValue", "RuleSet", "Overrides", "KEYS", "FAB_KEYS",
     "list_profiles", "list_fab_tiers", "load_profile", "rules_for_pitch", "load_overrides",
     "routes_fit", "max_routes", "ipc7351_land_mm", "DEFAULT_PROFILE", "DEFAULT_FAB_TIER", "ORIGINS",
+    "tiers_allowing",
 ]
 
 
@@ -169,3 +170,17 @@ def rules_for_pitch(profile: str | _Profile = DEFAULT_PROFILE, pitch_x_mm: float
     return RuleSet(prof.name, fab_tier, px, py, pitch, row_profile, row_pitch, match,
                    MappingProxyType({k: resolved[k] for k in KEYS if k in resolved}),
                    prof.vendor, prof.parts)
+
+
+def tiers_allowing(key: str, value_mm: float, profile: str = DEFAULT_PROFILE,
+                   pitch_mm: float = 1.0) -> list[str]:
+    """Fab tiers whose minimum ``key`` (e.g. ``min_drill_mm``) the value meets, in fab.toml order:
+    what a finding below the chosen tier's minimum can suggest instead."""
+    from .units import fab_minimum
+
+    out = []
+    for tier in list_fab_tiers():
+        limit = getattr(rules_for_pitch(profile, pitch_mm, fab_tier=tier), key)
+        if limit is not None and value_mm >= fab_minimum(limit) - 1e-6:
+            out.append(tier)
+    return out

@@ -108,3 +108,23 @@ def test_committed_example_board_is_the_clean_0_8_mm_fixture():
     report = check_file(str(path), CheckOptions(fab_tier="advanced"))
     assert [(b.balls, b.pitch_mm) for b in report.bgas] == [(64, (0.8, 0.8))]
     assert [f for f in report.findings if f.severity == "error"] == []
+
+
+@pytest.mark.parametrize("pitch", fx.PITCHES)
+def test_a_board_drawn_to_the_default_profile_passes_under_the_defaults(boards, pitch):
+    info, _ = boards(pitch)
+    report = check_file(info.path, CheckOptions())  # no profile, no tier: ug1099, standard/hdi
+    assert report.count_at_or_above("warning") == 0, [
+        (f.rule_id, f.message) for f in report.findings if f.severity != "info"]
+
+
+def test_the_clean_demo_board_exits_0_from_the_command_line_with_its_defaults(tmp_path):
+    import shutil
+    import subprocess
+
+    for ext in ("kicad_pcb", "kicad_pro"):  # no override file: the defaults alone
+        shutil.copy(ROOT / "fixtures" / "boards" / f"bga-0.8mm-clean.{ext}",
+                    tmp_path / f"b.{ext}")
+    run = subprocess.run([sys.executable, "-m", "bgacheck", "check", str(tmp_path / "b.kicad_pcb")],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr

@@ -50,13 +50,14 @@ class Board:
                               polygon=polygon))
         return len(self.pads) - 1
 
-    def via(self, x, y, d, drill, net="", span=None, flashed=None, remove_unused=False):
+    def via(self, x, y, d, drill, net="", span=None, flashed=None, remove_unused=False,
+            kind="through"):
         lo, hi = span if span else (0, len(self.layers) - 1)
         if flashed is None:
             flashed = range(lo, hi + 1)
         mask = sum(1 << k for k in flashed)
         self.vias.append(dict(uuid=f"via-{len(self.vias)}", net=self.net(net), x=x, y=y, d=d,
-                              drill=drill, lo=lo, hi=hi, mask=mask, ru=remove_unused))
+                              drill=drill, lo=lo, hi=hi, mask=mask, ru=remove_unused, kind=kind))
         return len(self.vias) - 1
 
     def track(self, x1, y1, x2, y2, w, layer=0, net="", mid=None):
@@ -111,7 +112,7 @@ class Board:
             x_nm=nm(V, "x"), y_nm=nm(V, "y"), d_nm=nm(V, "d"), drill_nm=nm(V, "drill"),
             layer_from=np.array([v["lo"] for v in V], dtype=np.int16),
             layer_to=np.array([v["hi"] for v in V], dtype=np.int16),
-            via_type=tuple("through" for _ in V),
+            via_type=tuple(v.get("kind", "through") for v in V),
             flash_mask=np.array([v["mask"] for v in V], dtype=np.int64),
             remove_unused=np.array([v["ru"] for v in V], dtype=bool),
             tented_front=np.zeros(len(V), bool), tented_back=np.zeros(len(V), bool),

@@ -100,26 +100,31 @@ def _track_use(model, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 def _zone_cover(model, n: int) -> list:
     """Per copper layer, the share of the board's extent its filled zones cover; None where the
-    model has no fill outlines for the layer's zones (the share is then unknown)."""
-    import shapely
-
+    model has no fill outlines for the layer's zones (the share is then unknown). Fills of one
+    layer do not overlap (KiCad cuts each zone's fill out of the others'), so areas add up."""
     extent = _extent(model)
     cover: list = [None] * n
     if extent is None:
         return cover
     lo, hi = extent
     area = float((hi[0] - lo[0]) * (hi[1] - lo[1]))
-    by_layer: dict[int, list] = {}
+    filled: dict[int, float] = {}
     for z in model.zones:
         for poly in z.polygons:
             if poly and len(poly[0]) >= 3:
-                by_layer.setdefault(z.layer, []).append(
-                    shapely.Polygon(np.asarray(poly[0], dtype=float),
-                                    [np.asarray(h, dtype=float) for h in poly[1:] if len(h) >= 3]))
-    for k, polys in by_layer.items():
+                a = _ring_area(poly[0]) - sum(_ring_area(h) for h in poly[1:] if len(h) >= 3)
+                filled[z.layer] = filled.get(z.layer, 0.0) + max(a, 0.0)
+    for k, a in filled.items():
         if 0 <= k < n and area > 0:
-            cover[k] = min(1.0, float(shapely.union_all(polys).area) / area)
+            cover[k] = min(1.0, a / area)
     return cover
+
+
+def _ring_area(ring) -> float:
+    """Area of a closed ring of (x, y) vertices [nm^2] (shoelace formula)."""
+    xy = np.asarray(ring, dtype=float).reshape(-1, 2)
+    x, y = xy[:, 0], xy[:, 1]
+    return 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
 
 
 def _extent(model):

@@ -16,7 +16,7 @@ from ..balls import pad_types, paste_apertures
 from ..context import ArrayContext
 from ..model import PadShape
 from ..report import Finding
-from ..rules import ipc7351_land_mm
+from ..rules import RulesError, ipc7351_land_mm
 from ..severity import beyond_tolerance, recommendation_applies, vendor_part
 from ..units import MIL_MM, NM_PER_MM, fab_minimum
 
@@ -227,8 +227,11 @@ def check(ctx: ArrayContext) -> dict:
     ball_d, ball_src = ball_diameter(model, arr, options, rs)
     ratio = land / ball_d
     known = not ball_src.startswith("profile typical")
-    if known:
-        nominal, reduction, ipc_src = ipc7351_land_mm(ball_d)
+    try:
+        nominal, reduction, ipc_src = ipc7351_land_mm(ball_d) if known else (None, 0.0, "")
+    except RulesError:  # a ball outside IPC-7351's bands: no nominal land to compare with
+        nominal = None
+    if nominal is not None:
         bad = np.flatnonzero(beyond_tolerance(land, nominal, rs))
         if len(bad):
             out.append(_aggregate(
@@ -295,17 +298,28 @@ def check(ctx: ArrayContext) -> dict:
     if lim is not None:
         bad = np.flatnonzero(nsmd & ~zero & ~as_profile & (clear < fab_minimum(lim) - SLACK_MM))
         if len(bad):
-            out.append(_aggregate("fab.mask_clearance", "warning",
+            # The fab opens such masks to its minimum: a note (the web check below says whether
+            # that leaves a dam between the lands).
+            out.append(_aggregate("fab.mask_clearance", "info",
                                   "{n} NSMD land{s} with {v:.3f} mm mask clearance per side, below "
-                                  f"the {rs.fab_tier} tier's " + "{lim:.3f} mm (smallest at {ball})",
+                                  f"the {rs.fab_tier} tier's " + "{lim:.3f} mm (smallest at {ball}): "
+                                  "the fab will open the mask to its minimum",
                                   arr, model, bad, clear[bad], lim, src("mask_expansion_min_mm"),
                                   fix=f"mask opening = land + {2 * lim:.3f} mm, or margin 0 to "
                                       "let the fab set it"))
 
     # 5. solder-mask web between neighbouring openings, against the fab tier. (The board setup's
     # "solder mask minimum web width" is KiCad's threshold for merging openings in plots, not a
-    # fab rule.) A web the fab cannot hold is removed: a bridging risk, so a warning.
+    # fab rule.) A web the fab cannot hold is removed (gang relief). Where the openings are the
+    # vendor's own (fine-pitch CSPs are drawn that way, e.g. TI's DSBGA lands) that is a note;
+    # where the designer opened the mask wider than the vendor's figure or than the array's other
+    # openings, a bridging risk the vendor did not accept: a warning.
     web_lim, web_src = rs.mask_web_min_mm or 0.0, src("mask_web_min_mm")
+    vendor_m = rs.mask_opening_d_mm if rs.own("mask_opening_d_mm") else None
+    usual_m = float(np.median(mask))  # an opening wider than its siblings was opened by hand
+    opened = (mask > usual_m) & beyond_tolerance(mask, usual_m, rs)
+    if vendor_m is not None:
+        opened |= (mask > vendor_m) & beyond_tolerance(mask, vendor_m, rs)
     a, b, web = mask_webs(model, arr)
     web_mm = web / NM_PER_MM
     thin = web_mm < fab_minimum(web_lim) - SLACK_MM
@@ -315,15 +329,19 @@ def check(ctx: ArrayContext) -> dict:
         centre = group[np.argmax(deg)]
         idx = balls[[centre, *(g for g in group if g != centre)]]
         worst = float(web_mm[sel].min())
+        wider = bool(opened[group].any())
         out.append(make_finding(
-            "fab.mask_web", "warning",
+            "fab.mask_web", "warning" if wider else "info",
             f"solder-mask web {max(worst, 0):.3f} mm around {p.number[balls[centre]]}"
             f"{' (openings merge)' if worst <= 0 else ''}, below the {rs.fab_tier} tier's "
             f"{web_lim:.3f} mm ({int(sel.sum())} neighbour pair{'s' if sel.sum() != 1 else ''}): "
-            "the fab removes such webs, leaving no dam against bridging",
+            "the fab removes such webs, leaving no dam against bridging"
+            + (f"; openings wider than the array's {usual_m:.3f} mm"
+               + (f" or {rs.profile}'s {vendor_m:.3f} mm" if vendor_m else "") if wider else ""),
             arr, model, idx, [pad_item(model, i) for i in idx], worst, web_lim, "mm", web_src,
             layer="F.Mask" if arr.footprint.side == "top" else "B.Mask",
-            fix="smaller mask openings there (or SMD lands) to keep a web"))
+            fix=(f"open the mask to {vendor_m or usual_m:.3f} mm" if wider else
+                 "a fab tier that holds the web, or accept gang relief")))
 
     # 6. paste: missing apertures and IPC-7525 area ratio
     t, t_src = stencil_thickness(model, options, rs)
@@ -345,12 +363,16 @@ def check(ctx: ArrayContext) -> dict:
     if ar_lim is not None:
         bad = np.flatnonzero((pw > 0) & (ar < ar_lim - 1e-6))
         if len(bad):
+            # At the stencil in use a real assembly risk; with the default stencil a note that
+            # asks for the real one.
+            known_t = not t_src.startswith("default")
             out.append(_aggregate(
-                "ipc7525.area_ratio", "warning",
+                "ipc7525.area_ratio", "warning" if known_t else "info",
                 "{n} paste aperture{s} with area ratio {v:.2f} < {lim:.2f} for a " +
                 f"{t:g} mm stencil ({t_src}); smallest at {{ball}}", arr, model, bad, ar[bad],
                 ar_lim, src("stencil_area_ratio_min"), unit="ratio",
-                fix="a thinner stencil or larger apertures (area ratio = d / 4t)"))
+                fix="a thinner stencil or larger apertures (area ratio = d / 4t)" + (
+                    "" if known_t else "; give your stencil as STENCIL_THICKNESS or --stencil-mm")))
     return {
         "land_d_mm": [round(float(np.min(land)), 4), round(float(np.max(land)), 4)],
         "land_limits_mm": [lo, hi],

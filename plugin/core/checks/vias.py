@@ -20,6 +20,7 @@ from ..options import HDI_VIA_TYPES
 from ..geometry import (DIST_TOL_NM, PAD, TRACK, VIA, AreaLayer, area_box, nearest,
                         neighbours_within)
 from ..report import Finding
+from ..rules import tiers_allowing
 from ..severity import beyond_tolerance, recommendation_applies
 from ..units import NM_PER_MM, fab_minimum
 from .land import SLACK_MM, make_finding, pad_item
@@ -156,6 +157,14 @@ def _vendor_sizes(ctx, sel, governed, ball_of, d, drill, out) -> None:
             fix=f"use the profile's {lim:.3f} mm via {what} under the BGA"))
 
 
+def _tier_hint(rs, key: str, value_mm: float) -> str:
+    """'a tier that allows it: a, b, c' (fab.toml order), for a value below the chosen tier."""
+    tiers = [t for t in tiers_allowing(key, float(value_mm), rs.profile, rs.pitch_mm)
+             if t != rs.fab_tier]
+    return f"choose a fab tier that allows it ({', '.join(tiers)})" if tiers else \
+        "no fab tier here allows it"
+
+
 def _fab_minimums(ctx, sel, ball_of, drill, ring, hdi, out) -> None:
     """Drill and annular ring of every via in the area against the fab tier (errors)."""
     rs = ctx.rules
@@ -170,7 +179,7 @@ def _fab_minimums(ctx, sel, ball_of, drill, ring, hdi, out) -> None:
                 "fab.min_drill", "error",
                 "{n} via{s} drilled {v:.3f} mm, below the " + f"{rs.fab_tier} tier's {lim:.3f} mm",
                 ctx.arr, ctx.model, sel[bad], ball_of[bad], drill[bad], lim, rs.source(key), "min",
-                fix=f"drill {lim:.3f} mm or more, or pick a fab tier that drills smaller"))
+                fix=f"drill {lim:.3f} mm or more, or {_tier_hint(rs, key, drill[bad].min())}"))
     lim = rs.annular_ring_min_mm
     if lim is not None:
         bad = np.flatnonzero((~hdi | micro) & (ring < fab_minimum(lim) - SLACK_MM))
@@ -180,7 +189,8 @@ def _fab_minimums(ctx, sel, ball_of, drill, ring, hdi, out) -> None:
                 "{n} via{s} with a {v:.3f} mm annular ring, below the " +
                 f"{rs.fab_tier} tier's {lim:.3f} mm", ctx.arr, ctx.model, sel[bad], ball_of[bad],
                 ring[bad], lim, rs.source("annular_ring_min_mm"), "min",
-                fix=f"make the via pad at least drill + {2 * lim:.3f} mm"))
+                fix=f"make the via pad at least drill + {2 * lim:.3f} mm, or "
+                    f"{_tier_hint(rs, 'annular_ring_min_mm', ring[bad].min())}"))
     if (hdi & ~micro).any():
         # Said once per board by board_notes, with the tier to choose.
         ctx.board.setdefault("hdi_vias", []).extend(int(i) for i in sel[hdi & ~micro])

@@ -13,16 +13,19 @@ import os
 from typing import Callable, Optional
 
 from ..api import CheckOptions
-from ..core.report import SEVERITIES, Report, severity_rank
+from ..core.report import SEVERITIES, Report
+from ..render._shared import display_order
 
-__all__ = ["options_path", "load_options", "save_options", "filter_findings", "bga_rows",
-           "finding_rows", "ResultsDialog", "PERSISTED"]
+__all__ = ["options_path", "load_options", "save_options", "filter_findings", "default_filter",
+           "bga_rows", "finding_rows", "ResultsDialog", "PERSISTED", "DEFAULT_FILTER"]
 
 PERSISTED = ("profile", "fab_tier", "stencil_mm", "ball_d_mm", "severity")
 """CheckOptions fields remembered per project."""
 TITLE = "BGA check"
 PROJECT_DEFAULT = "(project)"
 """Choice meaning None: the override file's profile or fab tier, else the built-in default."""
+DEFAULT_FILTER = "warning"
+"""Lowest severity listed when no other is chosen: notes are hidden by default."""
 
 
 def options_path(board_path: str) -> Optional[str]:
@@ -71,10 +74,15 @@ def save_options(board_path: str, options: CheckOptions) -> Optional[str]:
 
 
 def filter_findings(report: Report, ref: str = "", min_severity: str = "info") -> list:
-    """Findings of one BGA (all when ``ref`` is empty) at or above a severity, in stable order."""
-    rank = severity_rank(min_severity)
-    return [f for f in report.sorted_findings()
-            if (not ref or f.ref == ref) and severity_rank(f.severity) >= rank]
+    """Findings of one BGA (all when ``ref`` is empty) at or above a severity, in the order of
+    the text report: errors first, then by BGA (most balls first), then by rule."""
+    return display_order(report, min_severity, ref)
+
+
+def default_filter(severity: Optional[str]) -> str:
+    """The severity filter a (re)filled findings list starts at: the run's severity, notes
+    hidden unless that severity is ``info`` (as ``bga-check check --severity info``)."""
+    return severity if severity in SEVERITIES else DEFAULT_FILTER
 
 
 def _mm(x) -> str:
@@ -191,7 +199,7 @@ class ResultsDialog:
         refs = [b.ref for b in sorted(self.report.bgas, key=lambda b: b.ref)]
         self.filter_bga.SetItems(["all BGAs"] + refs)
         self.filter_bga.SetSelection(0)
-        self.filter_sev.SetStringSelection(self.options.severity or "info")
+        self.filter_sev.SetStringSelection(default_filter(self.options.severity))
         self._fill_findings()
         s = self.summary
         self.status.SetLabel(
@@ -203,7 +211,7 @@ class ResultsDialog:
         sel = self.filter_bga.GetSelection()
         ref = self.filter_bga.GetString(sel) if sel > 0 else ""
         self.shown = filter_findings(self.report, ref, self.filter_sev.GetStringSelection()
-                                     or "info")
+                                     or DEFAULT_FILTER)
         self.findings.DeleteAllItems()
         for row in finding_rows(self.shown):
             self.findings.Append(row)

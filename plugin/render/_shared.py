@@ -14,12 +14,12 @@ dict, all keys optional), so that every renderer stays a pure ``Report -> str``:
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from ..core.report import Finding, Report, severity_rank
 
 __all__ = ["ci_meta", "threshold", "waived_findings", "kicad_record", "kicad_rank",
-           "fmt", "counts", "finding_fails", "kicad_fails"]
+           "fmt", "counts", "finding_fails", "kicad_fails", "display_key", "display_order"]
 
 
 def ci_meta(report: Report) -> dict[str, Any]:
@@ -76,3 +76,23 @@ def fmt(value: Optional[float], unit: str = "") -> str:
     if text == "-0":
         text = "0"
     return f"{text} {unit}".strip() if unit and unit not in ("count", "ratio") else text
+
+
+def display_key(report: Report) -> Callable[[Finding], tuple]:
+    """Sort key for lists people read: errors first, then by BGA (most balls first, findings on
+    no detected BGA after them), then rule id, then the stable ``Finding.sort_key``."""
+    balls = {b.ref: b.balls for b in report.bgas}
+
+    def key(f: Finding) -> tuple:
+        return (-severity_rank(f.severity), f.ref not in balls, -balls.get(f.ref, 0), f.ref,
+                f.rule_id, f.sort_key())
+
+    return key
+
+
+def display_order(report: Report, min_severity: str = "info", ref: str = "") -> list[Finding]:
+    """Findings at or above ``min_severity`` (of one BGA when ``ref`` is given) in display order."""
+    rank = severity_rank(min_severity)
+    return sorted((f for f in report.findings
+                   if severity_rank(f.severity) >= rank and (not ref or f.ref == ref)),
+                  key=display_key(report))

@@ -33,7 +33,8 @@ def _plain(value):
 
 
 def violation(f: Finding) -> dict:
-    """One finding as a kicad-cli violation object, with rule, measured, limit and source."""
+    """One finding as a kicad-cli violation object, with rule, measured, limit and source (and
+    ``fix``, what to change, when the check gave one)."""
     items = [{"description": d, "pos": {"x": round(x, 6), "y": round(y, 6)}, "uuid": u}
              for d, u, x, y in f.items]
     if not items:
@@ -55,6 +56,8 @@ def violation(f: Finding) -> dict:
         out["layer"] = f.layer
     if f.pads:
         out["pads"] = list(f.pads)
+    if f.fix:
+        out["fix"] = f.fix
     return _plain(out)
 
 

@@ -40,6 +40,56 @@ def test_text_report_has_one_block_per_bga_and_leaves_the_board_untouched(board)
     assert sorted(p.name for p in board.parent.iterdir()) == ["glasgow.kicad_pcb"]
 
 
+@pytest.fixture
+def clean_board(tmp_path, pcbnew_module):
+    """The generated 0.8 mm fixture board with its project files, copied out of the repo."""
+    from paths import REPO
+
+    for src in (REPO / "fixtures/boards").glob("bga-0.8mm-clean.*"):
+        shutil.copy(src, tmp_path / src.name)
+    return tmp_path / "bga-0.8mm-clean.kicad_pcb"
+
+
+def _severities(board):
+    res = run("check", str(board), "--format", "json", "--severity", "info")
+    assert res.returncode in (0, 1), res.stderr
+    return [v["severity"] for v in json.loads(res.stdout)["violations"]]
+
+
+def _listed(text):
+    return [ln for ln in text.splitlines() if ln.split(" ", 1)[0] in ("ERROR", "WARNING", "NOTE")]
+
+
+def test_text_report_hides_notes_unless_severity_info(clean_board):
+    severities = _severities(clean_board)
+    notes = severities.count("info")
+    assert notes, "the fixture board is expected to give at least one note (the standoff)"
+    default = run("check", str(clean_board))
+    assert default.returncode in (0, 1), default.stderr
+    assert not [ln for ln in _listed(default.stdout) if ln.startswith("NOTE")]
+    assert f"{notes} note{'s' if notes != 1 else ''} hidden; --severity info shows" \
+        in default.stdout
+    assert len(_listed(default.stdout)) == len(severities) - notes
+    shown = run("check", str(clean_board), "--severity", "info")
+    assert shown.returncode == 1
+    assert len([ln for ln in _listed(shown.stdout) if ln.startswith("NOTE")]) == notes
+    assert "hidden" not in shown.stdout
+    assert "verdict  FAIL at --severity info" in shown.stdout
+
+
+def test_text_report_summary_and_lines_stay_short(clean_board):
+    severities = _severities(clean_board)
+    res = run("check", str(clean_board), "--severity", "error")
+    lines = res.stdout.splitlines()
+    assert lines[1].startswith("board    ") and lines[2].startswith("BGAs     1: U1")
+    verdict = "FAIL" if "error" in severities else "PASS"
+    assert lines[3] == f"verdict  {verdict} at --severity error"
+    assert res.returncode == (1 if verdict == "FAIL" else 0)
+    assert {ln.split()[0] for ln in _listed(res.stdout)} <= {"ERROR"}
+    body = res.stdout.split("\nSources:\n")[0]
+    assert all(len(ln) <= 160 for ln in body.splitlines())
+
+
 def test_json_report_follows_kicad_cli_drc_shape_and_lists_bgas(board, tmp_path):
     out = tmp_path / "report.json"
     res = run("check", str(board), "--format", "json", "-o", str(out))
@@ -76,7 +126,7 @@ def test_exit_code_follows_the_chosen_severity(board):
     (lambda d: _truncated(d), "truncated or corrupt"),
     (lambda d: _newer(d), "newer than this KiCad"),
 ])
-def test_bad_input_gets_one_line_and_exit_2(tmp_path, shared_boards, pcbnew_module, make, needle):
+def test_bad_input_gets_one_line_and_exit_2(tmp_path, pcbnew_module, make, needle):
     path = make(tmp_path)
     res = run("check", str(path))
     assert res.returncode == 2
@@ -97,15 +147,19 @@ def _write(path, data):
     return path
 
 
+def _good_board_bytes():
+    """A valid board to spoil: the committed generated one, present in every clone."""
+    from paths import REPO
+    return (REPO / "fixtures/boards/bga-0.8mm-clean.kicad_pcb").read_bytes()
+
+
 def _truncated(d):
-    from paths import SHARED_BOARDS
-    data = (SHARED_BOARDS / BOARD).read_bytes()
+    data = _good_board_bytes()
     return _write(d / "cut.kicad_pcb", data[: len(data) // 3])
 
 
 def _newer(d):
-    from paths import SHARED_BOARDS
-    data = (SHARED_BOARDS / BOARD).read_bytes()
+    data = _good_board_bytes()
     import re
     data = re.sub(rb"\(version \d+\)", b"(version 29991231)", data, count=1)
     return _write(d / "future.kicad_pcb", data)

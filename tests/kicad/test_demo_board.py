@@ -22,5 +22,9 @@ def test_demo_board_has_no_error_and_takes_its_fab_tier_from_the_project_file(pc
 def test_command_line_tier_wins_over_the_project_file(pcbnew_module):
     report = api.check_file(str(DEMO), api.CheckOptions(fab_tier="standard"))
     assert report.meta["fab_tier"] == "standard"
-    # UG1099's 0.48/0.25 mm vias need the advanced tier's ring: the standard tier says so.
+    # UG1099's 0.48/0.25 mm vias (4.5 mil ring) are ordinary production: the default tier agrees.
+    assert [f for f in report.findings if f.severity == "error"] == []
+    report = api.check_file(str(DEMO), api.CheckOptions(fab_tier="eurocircuits_8"))
+    assert report.meta["fab_tier"] == "eurocircuits_8"
+    # Eurocircuits measures its ring to the drill tool (hole + 0.10 mm): 0.065 mm < OAR 0.100 mm.
     assert {f.rule_id for f in report.findings if f.severity == "error"} == {"fab.annular_ring"}

@@ -8,6 +8,7 @@ Zip layout (what KiCad's "Install from File..." expects):
   plugins/               the plugin/ tree (the `bgacheck` package), with
   plugins/solver/        solver/ inside it (the `bgacheck.solver` subpackage), and
   plugins/resources/     the run-time data: rules, icons, schemas (not the PCM schema)
+  plugins/docs/sources.md  the bibliography the findings' sources cite
   resources/icon.png     the 64 x 64 package icon
 The zip is reproducible: sorted entries, fixed timestamps and permissions.
 """
@@ -58,6 +59,8 @@ def package_files() -> list[tuple[str, str]]:
     files += _walk(os.path.join(ROOT, "solver"), "plugins/solver")
     files += _walk(os.path.join(ROOT, "resources"), "plugins/resources", RESOURCE_SKIP)
     files.append((os.path.join(ROOT, "resources", "icon.png"), "resources/icon.png"))
+    # findings cite docs/sources.md sections: the bibliography travels with the plugin
+    files.append((os.path.join(ROOT, "docs", "sources.md"), "plugins/docs/sources.md"))
     return sorted(files, key=lambda f: f[1])
 
 

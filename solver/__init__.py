@@ -4,7 +4,7 @@ Pure numpy, vectorised over joints, no KiCad and no I/O. Start from the seed's c
 volume (Darveaux et al., Skyworks, SMTA International, "Determining Standoff"), solved as a cubic
 in the joint height, then add package weight (axisymmetric Young-Laplace), stencil print checks
 (IPC-7525) and tolerance analysis (RSS and seeded Monte Carlo). Equations and sign conventions:
-shared reference "solder-height.md"; the README's standoff section lists defaults and limits.
+docs/sources.md S1, S2, S4, S5; the README's standoff section lists defaults and limits.
 
 Main entry points
 -----------------

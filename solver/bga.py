@@ -28,20 +28,20 @@ from .volume import METAL_VOLUME_FRACTION, check_pad_type
 
 __all__ = ["DEFAULTS", "DEFAULT_TOLERANCES", "StandoffResult", "predict_bga_standoff", "bga_kernel"]
 
-# Defaults with their sources (reference/solder-height.md; seed = Darveaux et al., Skyworks).
+# Defaults with their sources (docs/sources.md S2, S3, S4, S5; seed = Darveaux et al., Skyworks).
 DEFAULTS = {
-    "stencil_mm": 0.100,  # seed-reproducing stencil (reference §3); TI SPRAA99C uses 0.100 too
-    "pkg_mask_t_mm": 0.020,  # solder-mask thickness over Cu, SMD recess 0.015-0.020 (reference §3)
+    "stencil_mm": 0.100,  # seed-reproducing stencil (docs/sources.md S3); TI SPRAA99C uses 0.100 too
+    "pkg_mask_t_mm": 0.020,  # solder-mask thickness over Cu, SMD recess 0.015-0.020 (docs/sources.md S3)
     "pkg_cu_t_mm": 0.020,  # package pad Cu (used by nsmd_wrap only)
     "board_mask_t_mm": 0.020,  # board mask over Cu (used by smd board pads only)
-    "board_cu_t_mm": 0.020,  # board Cu of the seed reproduction (reference §3)
-    "te_nominal": TRANSFER_EFFICIENCY_NOMINAL,  # 0.90, in the 0.8-1.0 range of reference §3
-    "metal_fraction": METAL_VOLUME_FRACTION,  # 0.50 for 88-89 wt% SAC paste (reference §2)
+    "board_cu_t_mm": 0.020,  # board Cu of the seed reproduction (docs/sources.md S3)
+    "te_nominal": TRANSFER_EFFICIENCY_NOMINAL,  # 0.90, in the 0.8-1.0 range of docs/sources.md S3
+    "metal_fraction": METAL_VOLUME_FRACTION,  # 0.50 for 88-89 wt% SAC paste (docs/sources.md S2)
     "void_fraction": 0.0,  # no voids unless given (seed: "minimal voiding")
-    "surface_tension": 0.50,  # SAC305 [N/m] (reference §5)
-    "density": 7.4,  # SAC305 [g/cm^3] (reference §5)
+    "surface_tension": 0.50,  # SAC305 [N/m] (docs/sources.md S5)
+    "density": 7.4,  # SAC305 [g/cm^3] (docs/sources.md S5)
 }
-# Process-capability tolerances, +/- 3 sigma (reference §4): ball, pads, recess, stencil, aperture, TE.
+# Process-capability tolerances, +/- 3 sigma (docs/sources.md S4): ball, pads, recess, stencil, aperture, TE.
 DEFAULT_TOLERANCES = {
     "ball_d_mm": 0.005,
     "pkg_pad_d_mm": 0.010,

@@ -1,6 +1,6 @@
 """Joint height under package weight: the axisymmetric Young-Laplace force balance.
 
-Meridian from the board rim (arc length s, angle psi to the pad plane; reference/solder-height.md §5):
+Meridian from the board rim (arc length s, angle psi to the pad plane; docs/sources.md S5):
 
     dr/ds = cos psi,  dz/ds = sin psi,  dpsi/ds = (p0 - rho g z) / sigma - sin(psi) / r,
     dV/ds = pi r^2 sin psi,   r(0) = a_b, z(0) = 0, r(S) = a_p, V(S) = V_seg,

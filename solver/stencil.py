@@ -26,7 +26,7 @@ APERTURE_SHAPES = ("round", "square", "rect", "roundrect")
 AREA_RATIO_MIN = 0.66  # IPC-7525 area-ratio guideline
 ASPECT_RATIO_MIN = 1.5  # IPC-7525 aspect-ratio guideline
 # Paste transfer efficiency for a well-releasing aperture (area ratio >= 0.66). Assumption in the
-# 0.8-1.0 range that reproduces the seed's 0.145 mm (reference/solder-height.md §3).
+# 0.8-1.0 range that reproduces the seed's 0.145 mm (docs/sources.md S3).
 TRANSFER_EFFICIENCY_NOMINAL = 0.90
 
 

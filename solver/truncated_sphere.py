@@ -1,7 +1,7 @@
 """Zero-load joint shape: the spherical segment pinned on two parallel wetted circles, in closed form.
 
 With no load and no gravity a pinned axisymmetric liquid bridge is exactly a sphere, so the joint
-height H between the two contact planes solves the depressed cubic (reference/solder-height.md §1)
+height H between the two contact planes solves the depressed cubic (docs/sources.md S1)
 
     H^3 + 3 (a_b^2 + a_p^2) H - 6 V / pi = 0,
 

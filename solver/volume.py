@@ -4,7 +4,7 @@
     V_joint = V_metal / (1 - f_void)
     V_seg   = V_joint + correction(board) + correction(package)    (seed Eq. 5/6)
 
-Pad types (reference/solder-height.md §2), with t the thickness named per type:
+Pad types (docs/sources.md S2), with t the thickness named per type:
 
 =========  ===========================  ==================  ===========  =================
 type       wetted circle                contact plane       correction   plane -> pad metal
@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 PAD_TYPES = ("smd", "nsmd", "nsmd_wrap", "disk")
-# Solder-metal volume fraction of 88-89 wt% SAC paste, about 0.50 (reference/solder-height.md §2;
+# Solder-metal volume fraction of 88-89 wt% SAC paste, about 0.50 (docs/sources.md S2;
 # the seed's "50% of aperture volume" bundles this with transfer efficiency).
 METAL_VOLUME_FRACTION = 0.50
 

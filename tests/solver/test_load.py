@@ -27,7 +27,7 @@ def test_shooting_solver_at_zero_load_agrees_with_closed_form():
 
 @pytest.mark.parametrize("load_mg, drop_low, drop_high", [(1, 0.004, 0.010), (10, 0.05, 0.07), (50, 0.23, 0.29)])
 def test_load_lowers_height_by_published_magnitudes(load_mg, drop_low, drop_high):
-    # reference/solder-height.md §5: 1 mg about 0.7 %, 10 mg about 6 %, 50 mg about 26 %.
+    # docs/sources.md S5: 1 mg about 0.7 %, 10 mg about 6 %, 50 mg about 26 %.
     h0 = float(segment_height(A, A, V))
     h = loaded_joint(A, A, V, mg_to_mN(load_mg), gravity=False)["height_mm"][0]
     assert drop_low < 1 - h / h0 < drop_high

@@ -42,7 +42,7 @@ def test_thin_wide_joint_keeps_full_precision():
 
 
 def test_small_board_pad_against_large_package_opening_has_centre_outside_joint():
-    # 0.15 mm board pad against 0.40 mm package opening (reference §1): the seed's stepping fails here.
+    # 0.15 mm board pad against 0.40 mm package opening (docs/sources.md S1): the seed's stepping fails here.
     h = segment_height(0.075, 0.200, 0.004)
     s = segment_shape(0.075, 0.200, h)
     assert h > 0 and s["h_pkg_mm"] < 0 < s["h_board_mm"]

@@ -90,7 +90,7 @@ def test_the_route_count_is_a_warning_on_the_vendors_own_part():
 
 
 def test_two_traces_on_the_two_route_row_fit_at_the_advanced_fab_tier():
-    # UG1099's 3-mil two-route row is below the standard tier's 3.5 mil spacing (bga-rules.md §1.5).
+    # UG1099's 3-mil two-route row is below the standard tier's 3.5 mil spacing (docs/sources.md R1.5).
     b = bga()
     w2, s2 = RS.pad_route2_w_mm, RS.pad_route2_s_mm
     edge = 0.2 + s2 + w2 / 2

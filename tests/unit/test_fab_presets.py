@@ -123,7 +123,7 @@ def test_fab_presets_hold_the_published_figures():
     assert (osh.min_trace_w_mm, osh.min_space_mm, osh.min_drill_mm, osh.annular_ring_min_mm,
             osh.mask_web_min_mm) == pytest.approx(tuple(m * MIL_MM for m in (6, 6, 10, 5, 4)))
     assert at("pcbway").min_trace_w_mm == pytest.approx(4 * MIL_MM)
-    # Eurocircuits pattern classes (fab_capabilities.csv): track/gap, OAR, IAR [mm]; rings are
+    # Eurocircuits pattern classes (docs/sources.md R9): track/gap, OAR, IAR [mm]; rings are
     # to the drill tool (finished hole + 0.10 mm), so the finished-hole ring is 0.05 mm more.
     classes = {6: (0.150, 0.125, 0.125), 7: (0.125, 0.125, 0.125),
                8: (0.100, 0.100, 0.125), 9: (0.090, 0.100, 0.125)}

@@ -65,7 +65,8 @@ def test_zip_holds_the_package_the_solver_the_data_and_the_icon(package):
     for required in ("metadata.json", "plugins/__init__.py", "plugins/_version.py",
                      "plugins/kicad/action_plugin.py", "plugins/kicad/report_layer.py",
                      "plugins/kicad/dialog.py", "plugins/solver/__init__.py",
-                     "plugins/resources/rules/ug1099.toml", "resources/icon.png"):
+                     "plugins/resources/rules/ug1099.toml", "resources/icon.png",
+                     "plugins/docs/sources.md"):
         assert required in names
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
     assert not [n for n in names if not re.match(r"(metadata\.json|plugins/|resources/icon\.png)", n)]

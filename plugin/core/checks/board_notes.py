@@ -18,7 +18,7 @@ from ..units import NM_PER_MM, fab_minimum
 __all__ = ["check"]
 
 SOURCE_MASK_ZERO = ("KiCad board setup: solder mask expansion 0 (the default) leaves the mask "
-                    "clearance to the fab, which applies its own (bga-rules.md §9)")
+                    "clearance to the fab, which applies its own (docs/sources.md R9)")
 
 
 def _board_finding(rule_id, severity, message, source, fix, measured=None, limit=None,
@@ -54,7 +54,7 @@ def _auto_tier(options, out) -> None:
             "rules.fab_tier_auto", "info",
             f"no fab tier chosen and {options.fab_tier_why}: checked against the "
             f"{options.fab_tier} tier", "bgacheck: only an HDI process builds laser microvias and "
-            "blind/buried vias (IPC-2226; bga-rules.md §9)",
+            "blind/buried vias (IPC-2226; docs/sources.md R9)",
             "choose your fab's tier with --fab-tier or fab_tier in the project file"))
 
 

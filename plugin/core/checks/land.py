@@ -268,7 +268,7 @@ def check(ctx: ArrayContext) -> dict:
                               f"{uniq[np.argmax(counts)]} lands: joints of two land types reflow "
                               "to different heights", arr, model, bad,
                               np.full(len(bad), float(len(bad))), None,
-                              "bga-rules.md §7: one land type per array (Lattice: match the "
+                              "docs/sources.md R7: one land type per array (Lattice: match the "
                               "package; AMD/Intel/Microchip: NSMD)", unit="count",
                               fix=f"make every land {uniq[np.argmax(counts)]}"))
     elif want and len(uniq) == 1 and uniq[0] != want:
@@ -356,7 +356,7 @@ def check(ctx: ArrayContext) -> dict:
         out.append(_aggregate("paste.missing", "warning",
                               "{n} ball{s} without a paste aperture while the others have one",
                               arr, model, missing, np.zeros(len(missing)), None,
-                              "bga-rules.md §7 / solder-height.md: the joint volume includes the "
+                              "docs/sources.md R7, S2: the joint volume includes the "
                               "printed paste", unit="count",
                               fix="give every ball the same paste aperture"))
     ar_lim = rs.stencil_area_ratio_min

@@ -1,10 +1,12 @@
 """Build small BoardModels in memory (no KiCad) for pure tests of detection and checks."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from bgacheck.core.model import (
-    BoardModel, Footprint, PadAttrib, PadShape, PadTable, TrackTable, ViaTable,
+    BoardModel, Footprint, PadAttrib, PadShape, PadTable, TrackTable, ViaTable, Zone,
 )
 from bgacheck.core.units import mm_to_nm
 
@@ -98,3 +100,42 @@ def board(parts, shape=PadShape.CIRCLE, mask_margin=0.05, paste_ratio=1.0):
     return BoardModel(path="synthetic", kicad_version="none", copper_layers=("F.Cu", "B.Cu"),
                       net_names=("",) + tuple(f"N{i}" for i in range(1, n + 1)),
                       footprints=tuple(fps), pads=pads, vias=vias, tracks=tracks)
+
+
+def corner_pads(rows, cols, pitch_x, pitch_y=None, d=0.5, offset=1.15,
+                corners=((-1, -1), (1, -1), (-1, 1)), prefix="FID"):
+    """Local pads beyond the corners of a ``grid_pads`` field (local fiducials), ``offset`` mm
+    past the corner ball in x and y: [(name, x_mm, y_mm, d, d)]."""
+    pitch_y = pitch_y or pitch_x
+    hx, hy = (cols - 1) / 2 * pitch_x, (rows - 1) / 2 * pitch_y
+    return [(f"{prefix}{k + 1}", sx * (hx + offset), sy * (hy + offset), d, d)
+            for k, (sx, sy) in enumerate(corners)]
+
+
+def without_net(model, names):
+    """The model with the pads named in ``names`` on no net (net code 0)."""
+    net = model.pads.net.copy()
+    for i, n in enumerate(model.pads.number):
+        if n in names:
+            net[i] = 0
+    return replace(model, pads=replace(model.pads, net=net))
+
+
+def with_copper(model, layers, tracks=(), zones=()):
+    """The model with a copper stack, tracks and filled zones added (lengths in mm).
+
+    ``tracks``: (x1, y1, x2, y2, width, layer index, net code); ``zones``: (net code, layer
+    index, [(x, y), ...] outer ring of the fill).
+    """
+    t = np.asarray(tracks, dtype=float).reshape(-1, 7)
+    n = len(t)
+    nm = lambda k: np.asarray(mm_to_nm(t[:, k]), dtype=np.int64).reshape(n)  # noqa: E731
+    table = TrackTable(uuid=tuple(f"trk-{i}" for i in range(n)), net=t[:, 6].astype(np.int32),
+                       x1_nm=nm(0), y1_nm=nm(1), x2_nm=nm(2), y2_nm=nm(3), width_nm=nm(4),
+                       layer=t[:, 5].astype(np.int16), is_arc=np.zeros(n, bool),
+                       xm_nm=nm(0), ym_nm=nm(1))
+    zs = tuple(Zone(uuid=f"zone-{k}", net=int(net), layer=int(layer), name="",
+                    polygons=((np.asarray(mm_to_nm(np.asarray(ring, dtype=float)),
+                                          dtype=np.int64),),))
+               for k, (net, layer, ring) in enumerate(zones))
+    return replace(model, copper_layers=tuple(layers), tracks=table, zones=zs)

@@ -33,6 +33,22 @@ NOT_ARRAY_NAME = re.compile(
     r"(^|[_:\-])(A?QFN|[TUVWX]?DFN|[TUVWX]?SON|[LTHV]?QFP|SOIC|[TSH]?SOP|SSOP|TSSOP|PLCC)(?=[-_]|$)",
     re.I)
 """Package families that are never area arrays, even when their lands sit in rings (aQFN)."""
+STRAY_MAX_FRACTION = 0.1
+"""Share of a footprint's ball-shaped pads that may sit off every ball field (local fiducials,
+test or alignment pads) and still leave an area array: they are listed as ignored pads."""
+STRAY_MIN_BALLS = 16
+"""Balls on the grid a footprint needs before off-grid pads are set aside rather than taken as
+proof that its pads are no grid at all."""
+FIDUCIALS_MAX = 3
+"""Off-grid pads beyond the ball field's outer ring (local fiducials at its corners) that are set
+aside whatever their share, once the grid holds STRAY_MIN_BALLS balls. Off-grid pads inside the
+field's extent are set aside only when the footprint says ball package (name or BGA pad
+property) or its grid has balls three rings deep: a module's two-deep ring of lands with a few
+odd pads in its empty centre is no area array."""
+MIN_FIELD_BALLS = 4
+"""Balls a secondary field needs; fewer pads off the main grid are strays, not a field."""
+OFF_GRID = "off the ball grid"
+OFF_GRID_NO_NET = "off the ball grid, no net (fiducial?)"
 
 
 @dataclass
@@ -71,10 +87,27 @@ class AreaArray:
 
     @property
     def min_spacing_nm(self) -> float:
-        """Smallest ball-to-ball centre distance of the main field [nm]."""
-        if self.staggered:  # neighbours sit diagonally, half a pitch over in each direction
-            return float(np.hypot(self.pitch_x_nm / 2, self.pitch_y_nm / 2))
-        return float(min(self.pitch_x_nm, self.pitch_y_nm))
+        """Smallest ball-to-ball centre distance of the main field [nm] (the nearest-neighbour
+        pitch; for a staggered array the diagonal to the next row, not the in-row pitch)."""
+        return _spacing(self.pitch_x_nm, self.pitch_y_nm, self.staggered)
+
+    @property
+    def rule_pitch_nm(self) -> tuple[float, float]:
+        """(x, y) pitch [nm] that picks the rule row: the grid pitches of a regular array; the
+        nearest-neighbour distance on both axes for a staggered one, whose in-row and in-column
+        pitches (``pitch_x_nm``/``pitch_y_nm``, kept for geometry) are twice the grid steps and
+        would pick a looser row than the ball spacing allows."""
+        if self.staggered:
+            s = self.min_spacing_nm
+            return s, s
+        return float(self.pitch_x_nm), float(self.pitch_y_nm)
+
+
+def _spacing(px: float, py: float, staggered: bool) -> float:
+    """Nearest ball-to-ball distance of a field with in-row/in-column pitch px, py [nm]."""
+    if staggered:  # neighbours sit half a pitch over in each direction, or in the same line
+        return float(min(np.hypot(px / 2, py / 2), px, py))
+    return float(min(px, py))
 
 
 def detect_arrays(board: BoardModel) -> list[AreaArray]:
@@ -269,8 +302,12 @@ MAX_FIELDS = 3
 """Ball fields at different pitch or phase one package may hold (ST's multi-pitch TFBGA/VFBGA)."""
 
 
-def _fit(xy: np.ndarray, tol: float):
-    """Main field plus secondary fields (multi-pitch packages), or None when any ball is left."""
+def _fit(xy: np.ndarray, tol: float, named: bool = False):
+    """Main field plus secondary fields (multi-pitch packages) and the pads left off every field.
+
+    Returns (px, py, col, row, on, staggered, fields, strays), strays being indices into xy;
+    None when no grid fits or too many pads are left off it (see ``_strays_allowed``).
+    """
     main = _fit_field(xy, tol)
     if main is None:
         return None
@@ -278,16 +315,49 @@ def _fit(xy: np.ndarray, tol: float):
     col, row = col.copy(), row.copy()
     fields = []
     left = np.flatnonzero(~on)
-    while len(left):
-        part = _fit_field(xy[left], tol) if len(left) >= 4 else None
-        if part is None or not part[4].any() or len(fields) + 1 >= MAX_FIELDS:
-            return None
+    while len(left) >= MIN_FIELD_BALLS and len(fields) + 1 < MAX_FIELDS:
+        part = _fit_field(xy[left], tol)
+        if part is None or part[4].sum() < MIN_FIELD_BALLS or not _ball_pitch(*part[:2], part[5]):
+            break
         took = left[part[4]]
         col[took], row[took] = part[2][part[4]], part[3][part[4]]
         fields.append({"balls": int(len(took)), "staggered": bool(part[5]),
                        "pitch_mm": [round(part[0] / NM_PER_MM, 4), round(part[1] / NM_PER_MM, 4)]})
         left = left[~part[4]]
-    return px, py, col, row, on, staggered, fields
+    if len(left) and not _strays_allowed(xy, on, row, col, left, tol, named):
+        return None
+    return px, py, col, row, on, staggered, fields, left
+
+
+def _ball_pitch(px: float, py: float, staggered: bool) -> bool:
+    """Whether a field's pitch is in the BGA class (a secondary field of four corner pads ten
+    millimetres apart is not a ball field)."""
+    return (_spacing(px, py, staggered) >= MIN_PITCH_MM * NM_PER_MM
+            and max(px, py) <= MAX_PITCH_MM * NM_PER_MM)
+
+
+def _strays_allowed(xy: np.ndarray, main: np.ndarray, row: np.ndarray, col: np.ndarray,
+                    strays: np.ndarray, tol: float, named: bool) -> bool:
+    """Whether the pads off every field can be set aside and the grid kept.
+
+    The grid must hold STRAY_MIN_BALLS balls. Strays all beyond the main field's outer ring
+    (fiducials) may be FIDUCIALS_MAX pads or STRAY_MAX_FRACTION of the ball-shaped pads; strays
+    inside its extent at most that fraction, and only in a footprint that says ball package
+    (``named``) or whose grid has balls three rings deep.
+    """
+    n, k = len(xy), len(strays)
+    if n - k < STRAY_MIN_BALLS:
+        return False
+    few = k <= STRAY_MAX_FRACTION * n
+    lo, hi = xy[main].min(axis=0) - tol, xy[main].max(axis=0) + tol
+    beyond = ((xy[strays] < lo) | (xy[strays] > hi)).any(axis=1)
+    if beyond.all():
+        return few or k <= FIDUCIALS_MAX
+    if not few:
+        return False
+    r, c = row[main] - row[main].min(), col[main] - col[main].min()
+    depth = np.minimum(np.minimum(r, r.max() - r), np.minimum(c, c.max() - c))
+    return named or bool((depth >= 2).any())
 
 
 def detect_footprint(board: BoardModel, fp: Footprint) -> Optional[AreaArray]:
@@ -299,22 +369,28 @@ def detect_footprint(board: BoardModel, fp: Footprint) -> Optional[AreaArray]:
     local = _local_frame(board, fp, balls)
     land = float(np.median(np.minimum(pads.w_nm[balls], pads.h_nm[balls])))
     tol = max(0.1 * land, 5_000.0)
+    named = _says_ball_package(board, fp, balls)
     ang, xy = 0.0, local
-    fit = _fit(xy, tol)
+    fit = _fit(xy, tol, named)
     if fit is None:
         # Footprints are drawn axis-aligned; only a grid drawn at an angle needs this.
         ang = _grid_angle(local)
         a = np.deg2rad(-ang)
         rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
         xy = local @ rot.T
-        fit = _fit(xy, tol) if ang else None
+        fit = _fit(xy, tol, named) if ang else None
     if fit is None:
         return None
-    px, py, col, row, on, staggered, fields = fit
+    px, py, col, row, on, staggered, fields, strays = fit
+    if len(strays):
+        ignored = _set_aside(board, balls[strays], ignored)
+        keep = np.ones(len(balls), dtype=bool)
+        keep[strays] = False
+        balls, col, row, on = balls[keep], col[keep], row[keep], on[keep]
     col = col - col[on].min()
     row = row - row[on].min()
     cols, rows = int(col[on].max()) + 1, int(row[on].max()) + 1
-    spacing = float(np.hypot(px / 2, py / 2)) if staggered else float(min(px, py))
+    spacing = _spacing(px, py, staggered)
     if not _is_area_array(board, fp, balls, land, px, py, spacing, rows, cols,
                           row[on], col[on]):
         return None
@@ -327,6 +403,21 @@ def detect_footprint(board: BoardModel, fp: Footprint) -> Optional[AreaArray]:
                      pitch_y_nm=py, rows=rows, cols=cols, staggered=staggered,
                      grid_rot_deg=rot_total, depopulated=depop, ignored=ignored, fields=fields,
                      a1_pad=a1, a1_corner=corner, depopulated_sites=sites, main_field=on)
+
+
+def _says_ball_package(board: BoardModel, fp: Footprint, balls: np.ndarray) -> bool:
+    """The footprint name or its pads' BGA property say ball package."""
+    return bool(BALL_NAME.search(fp.fpid.split(":")[-1])) or bool(
+        board.pads.bga_property[balls].any())
+
+
+def _set_aside(board: BoardModel, pads: np.ndarray, ignored: dict) -> dict:
+    """``ignored`` plus the off-grid pads, with a fiducial hint for those on no net."""
+    out = {k: list(v) for k, v in ignored.items()}
+    for i in pads:
+        reason = OFF_GRID_NO_NET if board.pads.net[i] <= 0 else OFF_GRID
+        out.setdefault(reason, []).append(board.pads.number[i] or "(unnamed)")
+    return out
 
 
 def _is_area_array(board, fp, balls, land, px, py, spacing, rows, cols, row, col) -> bool:

@@ -157,12 +157,15 @@ def _vendor_sizes(ctx, sel, governed, ball_of, d, drill, out) -> None:
             fix=f"use the profile's {lim:.3f} mm via {what} under the BGA"))
 
 
+GENERIC_TIERS = ("standard", "advanced", "hdi")
+
+
 def _tier_hint(rs, key: str, value_mm: float) -> str:
-    """'a tier that allows it: a, b, c' (fab.toml order), for a value below the chosen tier."""
+    """'--fab-tier a or b': two tiers that allow the value, fab presets before generic tiers."""
     tiers = [t for t in tiers_allowing(key, float(value_mm), rs.profile, rs.pitch_mm)
              if t != rs.fab_tier]
-    return f"choose a fab tier that allows it ({', '.join(tiers)})" if tiers else \
-        "no fab tier here allows it"
+    tiers.sort(key=lambda t: t in GENERIC_TIERS)
+    return f"--fab-tier {' or '.join(tiers[:2])}" if tiers else "no known fab tier allows it"
 
 
 def _fab_minimums(ctx, sel, ball_of, drill, ring, hdi, out) -> None:
@@ -177,19 +180,19 @@ def _fab_minimums(ctx, sel, ball_of, drill, ring, hdi, out) -> None:
         if len(bad):
             out.append(_group(
                 "fab.min_drill", "error",
-                "{n} via{s} drilled {v:.3f} mm, below the " + f"{rs.fab_tier} tier's {lim:.3f} mm",
+                "{n} via{s} drilled {v:.3f} mm, below the " + f"{rs.fab_tier} tier",
                 ctx.arr, ctx.model, sel[bad], ball_of[bad], drill[bad], lim, rs.source(key), "min",
-                fix=f"drill {lim:.3f} mm or more, or {_tier_hint(rs, key, drill[bad].min())}"))
+                fix=f"drill >= {lim:.3f} mm, or {_tier_hint(rs, key, drill[bad].min())}"))
     lim = rs.annular_ring_min_mm
     if lim is not None:
         bad = np.flatnonzero((~hdi | micro) & (ring < fab_minimum(lim) - SLACK_MM))
         if len(bad):
             out.append(_group(
                 "fab.annular_ring", "error",
-                "{n} via{s} with a {v:.3f} mm annular ring, below the " +
-                f"{rs.fab_tier} tier's {lim:.3f} mm", ctx.arr, ctx.model, sel[bad], ball_of[bad],
+                "{n} via{s} with a {v:.3f} mm annular ring, below the " + f"{rs.fab_tier} tier",
+                ctx.arr, ctx.model, sel[bad], ball_of[bad],
                 ring[bad], lim, rs.source("annular_ring_min_mm"), "min",
-                fix=f"make the via pad at least drill + {2 * lim:.3f} mm, or "
+                fix=f"via pad >= drill + {2 * lim:.3f} mm, or "
                     f"{_tier_hint(rs, 'annular_ring_min_mm', ring[bad].min())}"))
     if (hdi & ~micro).any():
         # Said once per board by board_notes, with the tier to choose.

@@ -51,7 +51,7 @@ def test_glasgow_4_mil_rings_pass_the_standard_tier_and_fail_a_5_mil_fab():
     ring = mine(osh, "U30", "fab.annular_ring")
     assert len(ring) == 1 and ring[0].measured == pytest.approx(0.10)
     assert sum(1 for i in ring[0].items if i[0] == "via") == 46
-    assert "standard" in ring[0].fix  # the tiers that build it are named
+    assert "--fab-tier jlcpcb" in ring[0].fix  # tiers that build it are named, presets first
     assert std.bgas[0].extra["standoff"]["ball_source"].startswith("footprint name")
 
 

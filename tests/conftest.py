@@ -1,4 +1,4 @@
-"""Shared test set-up: versions in the header, paths to real boards, KiCad availability."""
+"""Common test set-up: versions in the header, real and generated boards, KiCad availability."""
 from __future__ import annotations
 
 import os
@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from paths import SHARED_BOARDS, VME_WREN
+from paths import SHARED_BOARDS, VME_WREN, shared_boards_missing
 
 
 def _pcbnew_available() -> bool:
@@ -48,10 +48,21 @@ def pcbnew_module():
 
 @pytest.fixture(scope="session")
 def shared_boards():
-    """Folder of the third-party real boards (read only)."""
-    if not SHARED_BOARDS.is_dir():
-        pytest.skip(f"real boards folder {SHARED_BOARDS} not present")
+    """Folder of the third-party real boards (read only); a skip, with the reason, without it."""
+    reason = shared_boards_missing()
+    if reason:
+        pytest.skip(reason)
     return SHARED_BOARDS
+
+
+@pytest.fixture(scope="session")
+def generated_board(pcbnew_module, tmp_path_factory):
+    """A board generated here (fixtures/fanout.py), one 8 x 8 BGA with one ball left unfanned,
+    for tests that need some board with BGA findings rather than a particular real one. Read
+    only: copy it (fixture_boards.copy_board) before writing beside it."""
+    from fixture_boards import write_board_with_findings
+
+    return write_board_with_findings(tmp_path_factory.mktemp("generated-board"))
 
 
 @pytest.fixture(scope="session")

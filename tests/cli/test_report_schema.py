@@ -1,4 +1,5 @@
-"""The JSON report of real boards validates against resources/schemas/report.v1.schema.json."""
+"""The JSON report of real boards, and of a generated one, validates against
+resources/schemas/report.v1.schema.json."""
 import json
 import os
 import subprocess
@@ -14,18 +15,26 @@ pytestmark = pytest.mark.kicad
 SCHEMA = json.loads((REPO / "resources/schemas/report.v1.schema.json").read_text())
 
 
-@pytest.mark.parametrize("board", ["luna-r0/luna_rev0.kicad_pcb",
-                                   "lpddr4-testbed/lpddr4-testbed.kicad_pcb",
-                                   "sdi-mipi-bridge/sdi-mipi-bridge.kicad_pcb"])
-def test_json_report_of_a_real_board_matches_the_published_schema(board, shared_boards,
-                                                                   pcbnew_module):
-    res = subprocess.run([sys.executable, "-m", "bgacheck", "check", str(shared_boards / board),
+def _validate_check_of(path):
+    res = subprocess.run([sys.executable, "-m", "bgacheck", "check", str(path),
                           "--format", "json", "--severity", "error"], capture_output=True,
                          text=True, timeout=600, env=dict(os.environ, PYTHONWARNINGS="ignore"))
     assert res.returncode in (0, 1), res.stderr
     report = json.loads(res.stdout)
     jsonschema.Draft202012Validator(SCHEMA).validate(report)
     assert report["bgas"] and report["violations"]
+
+
+@pytest.mark.parametrize("board", ["luna-r0/luna_rev0.kicad_pcb",
+                                   "lpddr4-testbed/lpddr4-testbed.kicad_pcb",
+                                   "sdi-mipi-bridge/sdi-mipi-bridge.kicad_pcb"])
+def test_json_report_of_a_real_board_matches_the_published_schema(board, shared_boards,
+                                                                   pcbnew_module):
+    _validate_check_of(shared_boards / board)
+
+
+def test_json_report_of_a_generated_board_matches_the_published_schema(generated_board):
+    _validate_check_of(generated_board)
 
 
 def test_schema_rejects_a_violation_without_its_rule_and_limit():

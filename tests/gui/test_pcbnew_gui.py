@@ -17,10 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from paths import SHARED_BOARDS
+from paths import SHARED_BOARDS, shared_boards_missing
 
 ROOT = Path(__file__).resolve().parents[2]
-BOARD = SHARED_BOARDS / "glasgow-revC3/glasgow.kicad_pcb"
+BOARD_IN_SHARED = "glasgow-revC3/glasgow.kicad_pcb"
+BOARD = SHARED_BOARDS / BOARD_IN_SHARED
 FOLDER = "com_github_bgacheck_bgacheck"
 SYSTEM_PYTHON = "/usr/bin/python3"  # the interpreter Debian's KiCad embeds
 CHECK_RGB = (0, 168, 107)  # resources/make_icons.py: the icon's check-mark colour
@@ -30,8 +31,8 @@ pytestmark = [pytest.mark.gui, pytest.mark.kicad, pytest.mark.slow]
 for tool in ("Xvfb", "xdotool", "pcbnew"):
     if not shutil.which(tool):
         pytest.skip(f"{tool} is not installed", allow_module_level=True)
-if not BOARD.exists():
-    pytest.skip("shared board glasgow-revC3 not present", allow_module_level=True)
+if shared_boards_missing(BOARD_IN_SHARED):
+    pytest.skip(shared_boards_missing(BOARD_IN_SHARED), allow_module_level=True)
 
 SHOT = r'''
 import json, sys, wx

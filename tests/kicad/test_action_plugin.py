@@ -5,7 +5,6 @@ board comes from ``pcbnew.LoadBoard`` instead.
 """
 from __future__ import annotations
 
-import os
 import re
 import shutil
 
@@ -16,11 +15,12 @@ pcbnew = pytest.importorskip("pcbnew", reason="KiCad's pcbnew module is not inst
 from bgacheck.api import CheckOptions  # noqa: E402
 from bgacheck.core.report import BgaSummary, Finding, Report  # noqa: E402
 from bgacheck.kicad import action_plugin, dialog, report_layer  # noqa: E402
-from paths import SHARED_BOARDS  # noqa: E402
+from paths import SHARED_BOARDS, shared_board  # noqa: E402
 
 pytestmark = pytest.mark.kicad
 
-GLASGOW = str(SHARED_BOARDS / "glasgow-revC3/glasgow.kicad_pcb")
+GLASGOW_IN_SHARED = "glasgow-revC3/glasgow.kicad_pcb"
+GLASGOW = str(SHARED_BOARDS / GLASGOW_IN_SHARED)
 BGA_LIB = "/usr/share/kicad/footprints/Package_BGA.pretty"
 
 
@@ -36,8 +36,7 @@ def _save(board, path):
 @pytest.fixture()
 def glasgow(tmp_path):
     """A writable copy of a real board, and the same board saved once by pcbnew (the baseline)."""
-    if not os.path.exists(GLASGOW):
-        pytest.skip("shared board glasgow-revC3 not present")
+    shared_board(GLASGOW_IN_SHARED)  # skips, saying why, when the shared boards are absent
     dst = tmp_path / "glasgow.kicad_pcb"
     shutil.copyfile(GLASGOW, dst)
     shutil.copyfile(GLASGOW.replace(".kicad_pcb", ".kicad_pro"), tmp_path / "glasgow.kicad_pro")

@@ -1,6 +1,7 @@
 """The run order: detect area arrays, summarise each, then hand them to the check stages."""
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 
@@ -11,10 +12,14 @@ from .context import ArrayContext, rules_for
 from .detect import AreaArray, detect_arrays, package_kind
 from .model import BoardModel, PadShape
 from .options import CheckOptions
-from .report import BgaSummary, Report
+from .report import BgaSummary, Finding, Report
 from .units import NM_PER_MM
 
-__all__ = ["run", "summarise"]
+__all__ = ["run", "summarise", "unrecognised_packages", "PACKAGE_NAME"]
+
+PACKAGE_NAME = re.compile(r"BGA|WLCSP", re.I)
+"""Library ids or values that name a ball-array package (BGA, FBGA, DSBGA, WLCSP ...). LGA is
+not among them: most LGA footprints are perimeter lands (sensors, modules), not arrays."""
 
 
 def run(model: BoardModel, options: CheckOptions, report: Report) -> list[AreaArray]:
@@ -27,6 +32,7 @@ def run(model: BoardModel, options: CheckOptions, report: Report) -> list[AreaAr
     t0 = time.perf_counter()
     arrays = detect_arrays(model)
     report.bgas.extend(summarise(model, a) for a in arrays)
+    report.findings.extend(unrecognised_packages(model, arrays))
     timings = report.meta.setdefault("timings_s", {})
     timings["detect"] = round(time.perf_counter() - t0, 4)
     if not options.checks:
@@ -55,6 +61,30 @@ def run(model: BoardModel, options: CheckOptions, report: Report) -> list[AreaAr
         timings[name] = round(time.perf_counter() - t, 4)
     report.findings.sort(key=lambda f: f.sort_key())
     return arrays
+
+
+def unrecognised_packages(model: BoardModel, arrays: list[AreaArray]) -> list[Finding]:
+    """A warning per footprint whose name says BGA (or WLCSP) but which detection did not
+    take as an area array: it was not checked, and a run must not pass it silently."""
+    seen = {a.footprint.uuid for a in arrays}
+    out = []
+    for fp in model.footprints:
+        if fp.uuid in seen or not PACKAGE_NAME.search(f"{fp.fpid} {fp.value}"):
+            continue
+        pads = model.footprint_pads(fp)
+        n = int(model.pads.has_copper[pads].sum()) if len(pads) else 0
+        if n < 4:
+            continue
+        out.append(Finding(
+            rule_id="detect.package_not_recognised", severity="warning",
+            message=(f"{fp.fpid} ({fp.value}, {n} copper pads) is named as an area-array package "
+                     "but its pads were not recognised as a ball grid: it was NOT checked"),
+            ref=fp.ref, x_mm=fp.x_nm / NM_PER_MM, y_mm=fp.y_nm / NM_PER_MM, unit="count",
+            measured=float(n), source="bgacheck detection (README, Detection): a ball grid is "
+            "found from the pads; a name alone is not enough",
+            items=((f"footprint {fp.ref}", fp.uuid, fp.x_nm / NM_PER_MM, fp.y_nm / NM_PER_MM),),
+            fix="check the footprint's pads (off-grid or overlapping pads), or report the case"))
+    return out
 
 
 def _record_rules(ctx: ArrayContext) -> None:

@@ -41,3 +41,17 @@ def test_depopulated_sites_are_listed_where_the_grid_puts_them():
     (site,) = [b for b in report.bgas[0].extra["balls"] if b.get("status") == "depopulated"]
     assert site["name"] == "B2" and (site["row"], site["col"]) == (1, 1)
     assert (site["x_mm"], site["y_mm"]) == (10.0, 10.0)  # the centre, whatever the rotation
+
+
+def test_a_part_named_bga_whose_pads_form_no_grid_is_a_warning_not_a_silent_pass():
+    import random
+
+    rnd = random.Random(7)
+    scattered = [(str(k + 1), rnd.uniform(-3, 3), rnd.uniform(-3, 3), 0.3, 0.3) for k in range(30)]
+    report = check_model(board([("U7", "Lib:BGA-30_custom", 10.0, 10.0, 0.0, False, scattered, {}),
+                                ("R1", "Lib:R_0402", 20.0, 10.0, 0.0, False,
+                                 [("1", -0.5, 0, 0.5, 0.5), ("2", 0.5, 0, 0.5, 0.5)], {})]))
+    assert report.bgas == []
+    found = [f for f in report.findings if f.rule_id == "detect.package_not_recognised"]
+    assert [(f.ref, f.severity) for f in found] == [("U7", "warning")]
+    assert "NOT checked" in found[0].message and report.count_at_or_above("warning") == 1

@@ -48,7 +48,8 @@ def cli_wall(path: str) -> float:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_common_options(ap)
-    ap.add_argument("--skip-cli", action="store_true", help="do not time the bga-check command line")
+    ap.add_argument("--skip-cli", action="store_true",
+                    help="do not time the bga-check command line")
     args = ap.parse_args(argv)
 
     rows = []
@@ -63,10 +64,12 @@ def main(argv: list[str] | None = None) -> int:
                   + (" ..." if len(rules) > 6 else ""))
             print("  stage times [s], best run: " + ", ".join(
                 f"{k} {v:.3f}" for k, v in stages.items() if k != "check"))
-            print(f"  first run {first_s:.3f} s (pays lazy imports and caches), best {best_s:.3f} s")
+            print(f"  first run {first_s:.3f} s (pays lazy imports and caches), "
+                  f"best {best_s:.3f} s")
             cli_s = None if args.skip_cli else cli_wall(ld.path)
             drc_s, drc_n = run_drc()
-            rows.append((ld, balls, stages.get("detect", 0.0), best_s, first_s, cli_s, drc_s, drc_n))
+            rows.append((ld, balls, stages.get("detect", 0.0), best_s, first_s, cli_s, drc_s,
+                         drc_n))
     print()
     print(f"{'board':10s} {'balls':>6s} {'load':>9s} {'detect':>9s} {'check':>9s} {'check1':>9s} "
           f"{'balls/s':>9s} {'load+chk':>9s} {'CLI wall':>9s} {'kicad DRC':>9s} "

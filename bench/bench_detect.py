@@ -42,7 +42,8 @@ class Loaded:
 
 def add_common_options(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--boards", default=DEFAULT_BOARDS,
-                    help="comma-separated: vme-wren, large, or .kicad_pcb paths (default %(default)s)")
+                    help="comma-separated: vme-wren, large, or .kicad_pcb paths "
+                         "(default %(default)s)")
     ap.add_argument("--skip-drc", action="store_true", help="do not run kicad-cli pcb drc")
     ap.add_argument("--cache-dir", default=DEFAULT_CACHE, help="where the large board is cached")
     ap.add_argument("--repeat", type=int, default=3, help="timed repetitions (best is shown)")
@@ -95,7 +96,7 @@ def best_of(fn, repeat: int):
 
 
 def kicad_drc(path: str, workdir: str):
-    """Wall time [s] of `kicad-cli pcb drc --format json` and its violation count, or (None, why)."""
+    """Wall time [s] of `kicad-cli pcb drc --format json` and its violations, or (None, why)."""
     exe = shutil.which("kicad-cli")
     if exe is None:
         return None, "kicad-cli not found"
@@ -143,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     with tempfile.TemporaryDirectory(prefix="bgacheck-drc-") as work:
         for ld, run_drc in each_board(args, work):
-            first, best, arrays = best_of(lambda: detect_arrays(ld.model), args.repeat)
+            first, best, arrays = best_of(lambda model=ld.model: detect_arrays(model), args.repeat)
             balls = sum(a.balls for a in arrays)
             drc_s, drc_n = run_drc()
             rows.append((ld, len(arrays), balls, first, best, drc_s, drc_n))

@@ -9,13 +9,14 @@ __all__ = ["__version__"]
 
 
 def _running_inside_pcbnew() -> bool:
-    """True only when imported by KiCad's plugin loader (pcbnew already imported, GUI app running)."""
+    """True only when imported by KiCad's plugin loader (pcbnew imported, GUI app running)."""
     import sys
 
     if "pcbnew" not in sys.modules or sys.modules.get("pcbnew") is None:
         return False
     argv0 = (sys.argv[0] if sys.argv else "") or ""
-    return not argv0.endswith(("bga-check", "pytest", "__main__.py")) and "pytest" not in sys.modules
+    return not argv0.endswith(("bga-check", "pytest",
+                               "__main__.py")) and "pytest" not in sys.modules
 
 
 if _running_inside_pcbnew():  # pragma: no cover - exercised by the GUI test under Xvfb

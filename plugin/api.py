@@ -1,6 +1,7 @@
 """The library entry points that every front end (CLI, ActionPlugin, tests) calls.
 
-``check_model`` is host-free; ``read_model`` and ``check_file`` use the pcbnew adapter.
+``check_model`` is host-free; ``read_model`` and ``check_file`` read the board file natively
+(or through the pcbnew adapter, see ``readers``).
 """
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from .core.model import BoardModel
 from .core.options import CheckOptions, default_fab_tier
 from .core.report import Report
 
-__all__ = ["CheckOptions", "UserError", "resolve_options", "check_model", "read_model", "check_file"]
+__all__ = ["CheckOptions", "UserError", "resolve_options", "check_model", "read_model",
+           "check_file"]
 
 
 class UserError(Exception):
@@ -27,8 +29,11 @@ class UserError(Exception):
 
 def resolve_options(options: Optional[CheckOptions], board_path: str,
                     model: Optional[BoardModel] = None) -> CheckOptions:
-    """Fill profile, fab tier and project overrides: command line, then project file, then
-    defaults (the default tier is ``hdi`` for a board with microvias or blind vias)."""
+    """Fill profile, fab tier and project overrides.
+
+    Each comes from the command line, else the project file, else the defaults (the default
+    tier is ``hdi`` for a board with microvias or blind vias).
+    """
     from .core import rules
 
     opts = replace(options) if options else CheckOptions()
@@ -66,6 +71,7 @@ def check_model(model: BoardModel, options: Optional[CheckOptions] = None) -> Re
                     tool_version=__version__)
     report.meta["profile"] = options.profile
     report.meta["fab_tier"] = options.fab_tier
+    report.meta["severity"] = options.severity  # the threshold core.verdict judges the run at
     if options.fab_tier_why:
         report.meta["fab_tier_why"] = options.fab_tier_why
     if options.project_overrides is not None:
@@ -78,24 +84,24 @@ def check_model(model: BoardModel, options: Optional[CheckOptions] = None) -> Re
     return report
 
 
-def read_model(path: str) -> BoardModel:
-    """Load a .kicad_pcb through pcbnew into a BoardModel; UserError on any bad input."""
-    from .kicad import compat, pcbnew_reader
+def read_model(path: str, reader: str = "auto") -> BoardModel:
+    """Load a .kicad_pcb into a BoardModel; UserError on any bad input.
 
-    try:
-        board = pcbnew_reader.load_board(path)
-    except compat.BoardLoadError as exc:
-        raise UserError(str(exc), 2) from None
-    except compat.KiCadMissing as exc:
-        raise UserError(str(exc), 3) from None
-    return pcbnew_reader.read_board(board, path)
+    ``reader``: "auto" (the native reader, pcbnew for what it does not cover), "native" (never
+    KiCad) or "pcbnew" (KiCad's own loader, the reference). See ``readers.read_board``.
+    """
+    from .readers import read_board
+
+    return read_board(path, reader)[0]
 
 
-def check_file(path: str, options: Optional[CheckOptions] = None) -> Report:
+def check_file(path: str, options: Optional[CheckOptions] = None,
+               reader: str = "auto") -> Report:
     """Read a board file and check it; the file is never written."""
-    t0 = time.perf_counter()
-    model = read_model(path)
-    load_s = time.perf_counter() - t0
+    from .readers import read_board
+
+    model, how = read_board(path, reader)
     report = check_model(model, options)
-    report.meta["timings_s"]["load"] = round(load_s, 4)
+    report.meta["timings_s"]["load"] = round(how.pop("load_s"), 4)
+    report.meta.update(how)
     return report

@@ -3,11 +3,10 @@
 ``bga-check rules`` lists profiles and fab tiers; with ``--pitch`` it resolves every rule for a
 BGA of that pitch (profile, fab tier, project override file next to ``--board``) and prints each
 value with its source and origin; ``--explain KEY`` shows one value's full provenance.
-Exit codes: 0 printed; 2 unknown profile, fab tier, rule key, bad pitch or bad override file.
+Its options are declared in ``cli/rules.py``; errors are ``UserError`` (exit 2).
 """
 from __future__ import annotations
 
-import argparse
 import difflib
 import json
 import os
@@ -19,7 +18,7 @@ from .api import CheckOptions, UserError, resolve_options
 from .core import rules
 from .core.resources import resource_path
 
-__all__ = ["add_parser", "run", "ORIGIN_TEXT"]
+__all__ = ["run", "ORIGIN_TEXT"]
 
 ORIGIN_TEXT = {
     "published": "printed in the cited source",
@@ -33,23 +32,6 @@ ORIGIN_TEXT = {
 """What each origin word in the output means, for someone reading it the first time."""
 
 
-def add_parser(subparsers) -> argparse.ArgumentParser:
-    """Register ``rules`` on an argparse subparsers object."""
-    p = subparsers.add_parser(
-        "rules", help="list rule profiles, or show every rule for a pitch and where it comes from",
-        description=__doc__.splitlines()[0] + " Lengths in mm.")
-    p.add_argument("--profile", help=f"rule profile name or a .toml path (default {rules.DEFAULT_PROFILE})")
-    p.add_argument("--pitch", type=float, help="ball pitch [mm] (x, or both when --pitch-y is absent)")
-    p.add_argument("--pitch-y", type=float, help="ball pitch in y [mm] for a non-square grid")
-    p.add_argument("--fab-tier", help=f"fab capability tier (default {rules.DEFAULT_FAB_TIER})")
-    p.add_argument("--board", help="apply the project override file next to this .kicad_pcb")
-    p.add_argument("--explain", metavar="RULE_KEY", help="full provenance of one rule value")
-    p.add_argument("--json", action="store_true", help="print JSON instead of text")
-    dru_cmd.add_board_arguments(p)
-    p.set_defaults(handler=run)
-    return p
-
-
 def run(args) -> int:
     """Print the listing, the resolved rule set or one explanation; UserError (exit 2) if bad.
 
@@ -59,6 +41,8 @@ def run(args) -> int:
         return dru_cmd.run_board(args)
     if getattr(args, "output", None):
         raise UserError("-o/--output goes with a BOARD to write custom rules for")
+    if getattr(args, "remove", False):
+        raise UserError("--remove goes with a BOARD whose generated rules to take out")
     try:
         text = _run(args)
     except rules.RulesError as exc:
@@ -84,7 +68,9 @@ def _run(args) -> str:
     if args.pitch is None:
         return _listing(args.json, ov)
     rs = rules.rules_for_pitch(prof, args.pitch, args.pitch_y, tier, ov)
-    return json.dumps(_ruleset_json(rs, prof, ov), indent=2) if args.json else _ruleset_text(rs, prof, ov)
+    if args.json:
+        return json.dumps(_ruleset_json(rs, prof, ov), indent=2)
+    return _ruleset_text(rs, prof, ov)
 
 
 # ---------------------------------------------------------------- formatting one value
@@ -144,7 +130,8 @@ def _listing(as_json: bool, ov) -> str:
     for p in profiles:
         mark = " (default)" if p["name"] == rules.DEFAULT_PROFILE else ""
         out.append(f"  {p['name']}{mark}: {p['title']}")
-        out.append(f"      pitch rows [mm]: {', '.join(f'{x:g}' for x in p['pitches_mm']) or 'none'}"
+        pitches = ", ".join(f"{x:g}" for x in p["pitches_mm"]) or "none"
+        out.append(f"      pitch rows [mm]: {pitches}"
                    f"; other pitches from: {', '.join(p['fill_in']) or 'formulas only'}")
         out.append(f"      file: {p['file']}")
     out.append("Fab tiers (--fab-tier):")
@@ -153,7 +140,8 @@ def _listing(as_json: bool, ov) -> str:
         out.append(f"  {t['name']}{mark}: {t['title']}")
     if override:
         out.append(f"Project override file: {override['file']}")
-        out.append(f"  profile {override['profile'] or '-'}, fab tier {override['fab_tier'] or '-'}, "
+        out.append(f"  profile {override['profile'] or '-'}, "
+                   f"fab tier {override['fab_tier'] or '-'}, "
                    f"values: {', '.join(override['rules']) or 'none'}; per pitch: "
                    f"{', '.join(f'{p:g} mm' for p in override['pitches_mm']) or 'none'}")
     out.append("Show every rule for a pitch: bga-check rules --profile ug1099 --pitch 0.8; "
@@ -196,7 +184,8 @@ def _ruleset_text(rs: rules.RuleSet, prof, ov) -> str:
     counts: dict[str, int] = {}
     for key, rv in rs.values.items():
         counts[rv.origin] = counts.get(rv.origin, 0) + 1
-        out.append(f"{key:30s} {fmt_value(key, rv.value):>14s}  {_origin_word(rv.origin):10s} {rv.how}")
+        out.append(f"{key:30s} {fmt_value(key, rv.value):>14s}  "
+                   f"{_origin_word(rv.origin):10s} {rv.how}")
         out.append(f"    {rules.KEYS[key][1]}")
         out.extend(_value_lines(rv))
     out.append("")
@@ -213,7 +202,8 @@ def _explain(args, prof, tier, ov) -> str:
     key = args.explain
     if key not in rules.KEYS:
         near = difflib.get_close_matches(key, list(rules.KEYS), n=3)
-        hint = f" (did you mean {', '.join(near)}?)" if near else " (list: bga-check rules --pitch 1.0)"
+        hint = (f" (did you mean {', '.join(near)}?)" if near
+                else " (list: bga-check rules --pitch 1.0)")
         raise UserError(f"unknown rule key '{key}'{hint}")
     if args.pitch is not None:
         grids = [(args.pitch, args.pitch_y)]

@@ -4,7 +4,7 @@ Pure numpy, vectorised over joints, no KiCad and no I/O. Start from the seed's c
 volume (Darveaux et al., Skyworks, SMTA International, "Determining Standoff"), solved as a cubic
 in the joint height, then add package weight (axisymmetric Young-Laplace), stencil print checks
 (IPC-7525) and tolerance analysis (RSS and seeded Monte Carlo). Equations and sign conventions:
-docs/sources.md S1, S2, S4, S5; the README's standoff section lists defaults and limits.
+docs/sources.md S1, S2, S4, S5; docs/standoff.md lists defaults and limits.
 
 Main entry points
 -----------------
@@ -50,7 +50,13 @@ from .stencil import (
 )
 from .tolerance import MonteCarloResult, RssResult, monte_carlo, rss_tolerance
 from .truncated_sphere import segment_height, segment_shape, segment_volume, zone_volume
-from .volume import PAD_TYPES, ball_volume, paste_metal_volume, pad_plane_offset, pad_volume_correction
+from .volume import (
+    PAD_TYPES,
+    ball_volume,
+    pad_plane_offset,
+    pad_volume_correction,
+    paste_metal_volume,
+)
 
 __all__ = [
     "OK", "INSUFFICIENT_SOLDER", "INVALID_INPUT", "UNPINNED", "NO_EQUILIBRIUM", "STATUS_MESSAGES",

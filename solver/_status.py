@@ -22,14 +22,18 @@ OK = 0
 INSUFFICIENT_SOLDER = -1  # the solder does not even fill the SMD mask recesses: open joint
 INVALID_INPUT = -2  # a negative, zero or non-finite size, or an unknown pad type
 UNPINNED = -3  # under load the solder surface would bulge past a pad plane: model invalid
-NO_EQUILIBRIUM = -4  # force balance has no pinned solution (load too large, or a hanging part falls)
+NO_EQUILIBRIUM = -4  # no pinned force balance (load too large, or a hanging part falls)
 
 STATUS_MESSAGES = {
     OK: "ok",
-    INSUFFICIENT_SOLDER: "insufficient solder / open joint: solder volume does not fill the SMD mask recesses",
-    INVALID_INPUT: "invalid input: sizes must be finite and positive (wetted radii > 0, volume >= 0)",
-    UNPINNED: "model invalid: under this load the solder bulges past the pad plane (rim angle >= 180 deg)",
-    NO_EQUILIBRIUM: "no pinned equilibrium for this load: joint collapses past the pads or pulls apart",
+    INSUFFICIENT_SOLDER: ("insufficient solder / open joint: solder volume does not fill the SMD "
+                          "mask recesses"),
+    INVALID_INPUT: ("invalid input: sizes must be finite and positive (wetted radii > 0, "
+                    "volume >= 0)"),
+    UNPINNED: ("model invalid: under this load the solder bulges past the pad plane (rim angle "
+               ">= 180 deg)"),
+    NO_EQUILIBRIUM: ("no pinned equilibrium for this load: joint collapses past the pads or "
+                     "pulls apart"),
 }
 
 

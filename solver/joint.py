@@ -83,8 +83,9 @@ def solve_joints(
     finite = np.ones(shape, dtype=bool)
     for a in arrays:
         finite &= np.isfinite(a)
-    bad = ~finite | (p["ball"] < 0) | (p["dp"] <= 0) | (p["db"] <= 0) | (p["tp"] < 0) | (p["tb"] < 0)
-    bad |= (p["paste"] < 0) | (p["void"] < 0) | (p["void"] >= 1) | (p["sigma"] <= 0) | (p["rho"] < 0)
+    bad = ~finite | (p["ball"] < 0) | (p["dp"] <= 0) | (p["db"] <= 0)
+    bad |= (p["tp"] < 0) | (p["tb"] < 0) | (p["paste"] < 0)
+    bad |= (p["void"] < 0) | (p["void"] >= 1) | (p["sigma"] <= 0) | (p["rho"] < 0)
     if volume_mm3 is not None:
         bad |= vol_in < 0
     clean = {k: np.where(bad, 1.0 if k in ("dp", "db", "sigma") else 0.0, v) for k, v in p.items()}
@@ -108,11 +109,14 @@ def solve_joints(
     ok = status == _status.OK
 
     height = segment_height(a_b, a_p, np.where(ok, v_seg, 0.0))
-    geo = segment_shape(a_b, a_p, np.where(ok, height, 1.0)) if (details or load_mN is not None) else {}
-    attached = np.where(has_ball & ok, segment_height(0.0, a_p, np.where(ok, v_seg_attached, 0.0)), 0.0)
+    geo = (segment_shape(a_b, a_p, np.where(ok, height, 1.0))
+           if (details or load_mN is not None) else {})
+    attached = np.where(has_ball & ok,
+                        segment_height(0.0, a_p, np.where(ok, v_seg_attached, 0.0)), 0.0)
 
     if load_mN is not None:
-        height, geo, status = _apply_load(a_b, a_p, v_seg, load, clean, gravity, height, geo, status)
+        height, geo, status = _apply_load(a_b, a_p, v_seg, load, clean, gravity, height, geo,
+                                          status)
         ok = status == _status.OK
 
     offsets = pad_plane_offset(board_type, clean["tb"]) + pad_plane_offset(pkg_type, clean["tp"])
@@ -132,7 +136,7 @@ def solve_joints(
 
 
 def _apply_load(a_b, a_p, v_seg, load, clean, gravity, height, geo, status):
-    """Replace heights and rim data with the force-balance solution, solving each distinct joint once."""
+    """Replace heights and rim data with the force-balance solution, once per distinct joint."""
     ok = status == _status.OK
     # Zero load without gravity: the pinned sphere is the exact equilibrium; keep the closed form.
     weightless = (~np.asarray(gravity, dtype=bool)) | (clean["rho"] == 0)
@@ -144,7 +148,8 @@ def _apply_load(a_b, a_p, v_seg, load, clean, gravity, height, geo, status):
                      for q in (a_b, a_p, v_seg, load, clean["sigma"], clean["rho"])], axis=1)
     uniq, inverse = np.unique(rows, axis=0, return_inverse=True)
     inverse = inverse.ravel()
-    sol = loaded_joint(uniq[:, 0], uniq[:, 1], uniq[:, 2], uniq[:, 3], uniq[:, 4], uniq[:, 5], gravity)
+    sol = loaded_joint(uniq[:, 0], uniq[:, 1], uniq[:, 2], uniq[:, 3], uniq[:, 4], uniq[:, 5],
+                       gravity)
     height = np.array(height, dtype=float, copy=True)
     status = status.copy()
     geo = {k: np.array(v, dtype=float, copy=True) for k, v in geo.items()}

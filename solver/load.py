@@ -10,7 +10,8 @@ Shooting on (psi(0), p0, S) with Newton (finite-difference Jacobian), RK4 on a f
 vectorised over joints; the zero-load truncated sphere is the starting point and the load is
 applied in stages if a direct solve fails. A pinned solution whose surface leaves the slab between
 the pad planes (rim angle >= 180 deg) is reported as UNPINNED, never as a height.
-Units: lengths [mm], volume [mm^3], force [mN] (= N/m x mm), surface tension [N/m], density [g/cm^3].
+Units: lengths [mm], volume [mm^3], force [mN] (= N/m x mm), surface tension [N/m],
+density [g/cm^3].
 """
 from __future__ import annotations
 
@@ -103,8 +104,10 @@ def _newton(x, a_b, a_p, vol, w, bond):
         bad = ~np.all(np.isfinite(dx), axis=1)
         dx[bad] = 0.0
         # Damping: keep the start angle, pressure and arc length changes moderate.
-        limit = np.stack([np.full(idx.size, 0.3), 0.5 * np.abs(xi[:, 1]) + 0.5, 0.3 * np.abs(xi[:, 2])], axis=1)
-        scale = np.min(np.where(np.abs(dx) > limit, limit / np.maximum(np.abs(dx), 1e-300), 1.0), axis=1)
+        limit = np.stack([np.full(idx.size, 0.3), 0.5 * np.abs(xi[:, 1]) + 0.5,
+                          0.3 * np.abs(xi[:, 2])], axis=1)
+        scale = np.min(np.where(np.abs(dx) > limit, limit / np.maximum(np.abs(dx), 1e-300), 1.0),
+                       axis=1)
         x[idx] = xi + scale[:, None] * dx
         small = np.all(np.abs(dx) <= 1e-11 * np.maximum(np.abs(xi), 1.0), axis=1) & (scale == 1.0)
         done[idx[small]] = True
@@ -121,7 +124,8 @@ def loaded_joint(a_b, a_p, volume, load_mN, surface_tension=0.5, density=7.4, gr
     ----------
     a_b, a_p : wetted radii on the board and package contact planes [mm]
     volume : spherical-segment volume V_seg [mm^3]
-    load_mN : load per joint pressing the package down [mN]; negative for a part hanging under a board
+    load_mN : load per joint pressing the package down [mN]; negative for a part hanging under a
+        board
     surface_tension : solder surface tension [N/m] (SAC305 about 0.5)
     density : solder density [g/cm^3] (SAC305 about 7.4); used only when ``gravity``
     gravity : include the solder's own weight (Bond number ~2e-3 at BGA scale)
@@ -134,7 +138,8 @@ def loaded_joint(a_b, a_p, volume, load_mN, surface_tension=0.5, density=7.4, gr
     a_b, a_p, volume, load_mN, sigma, rho = (
         np.array(q, dtype=float, copy=True).ravel()
         for q in np.broadcast_arrays(
-            *(np.asarray(q, dtype=float) for q in (a_b, a_p, volume, load_mN, surface_tension, density))
+            *(np.asarray(q, dtype=float)
+              for q in (a_b, a_p, volume, load_mN, surface_tension, density))
         )
     )
     n = a_b.size

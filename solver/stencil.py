@@ -1,4 +1,4 @@
-"""Stencil apertures: area, perimeter, IPC-7525 area and aspect ratios, and paste transfer efficiency.
+"""Stencil apertures: area, perimeter, IPC-7525 area and aspect ratios, paste transfer efficiency.
 
 Apertures are round (diameter w), square (side w), rect (w x h) or roundrect (w x h, corner
 radius r), the shapes KiCad paste pads carry. All lengths [mm]; functions broadcast.
@@ -44,7 +44,8 @@ def _shape_dims(shape, w, h, corner_r):
     if shape == "roundrect":
         r = np.clip(corner_r, 0.0, 0.5 * np.minimum(w, h))
         return w, h, r
-    raise ValueError(f"unknown aperture shape {shape!r}; choose one of {', '.join(APERTURE_SHAPES)}")
+    raise ValueError(f"unknown aperture shape {shape!r}; "
+                     f"choose one of {', '.join(APERTURE_SHAPES)}")
 
 
 def aperture_area(shape, w, h=None, corner_r=0.0):
@@ -74,8 +75,9 @@ def aspect_ratio(shape, w, h=None, corner_r=0.0, stencil_mm=0.1):
         return np.minimum(w, h) / np.asarray(stencil_mm, dtype=float)
 
 
-def transfer_efficiency(area_ratio_value, nominal=TRANSFER_EFFICIENCY_NOMINAL, threshold=AREA_RATIO_MIN):
-    """Fraction of the aperture volume printed [-]: ``nominal`` at or above the area-ratio threshold.
+def transfer_efficiency(area_ratio_value, nominal=TRANSFER_EFFICIENCY_NOMINAL,
+                        threshold=AREA_RATIO_MIN):
+    """Fraction of the aperture volume printed [-]: ``nominal`` at or above the threshold.
 
     Below the IPC-7525 threshold release degrades; modelled (assumption, not a published fit) as a
     linear fall to zero at area ratio 0: TE = nominal * AR / threshold.

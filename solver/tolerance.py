@@ -82,7 +82,8 @@ def rss_tolerance(model, params: dict, tolerances: dict) -> RssResult:
 
 
 def monte_carlo(model, params: dict, tolerances: dict, n_draws: int = 10_000, n_balls: int = 1,
-                seed: int = 0, shared=("stencil_mm",), chunk_joints: int = 1_000_000) -> MonteCarloResult:
+                seed: int = 0, shared=("stencil_mm",),
+                chunk_joints: int = 1_000_000) -> MonteCarloResult:
     """Seeded Monte Carlo of ``n_draws`` parts with ``n_balls`` joints each.
 
     Each toleranced input is normal with sigma = tol / 3; inputs named in ``shared`` (one stencil
@@ -148,7 +149,7 @@ def monte_carlo(model, params: dict, tolerances: dict, n_draws: int = 10_000, n_
 
 
 def _difference(values, status, up, down):
-    """Half the change between the +tol and -tol runs; one-sided (from the nominal run) if one is invalid."""
+    """Half the change between the +tol and -tol runs; one-sided (from nominal) if one fails."""
     ok_up, ok_down, ok_0 = status[up] == 0, status[down] == 0, status[0] == 0
     central = 0.5 * (values[up] - values[down])
     forward = values[up] - values[0]
@@ -170,4 +171,5 @@ def _variance_share(names, x, y) -> dict:
 
 
 def _numeric(value) -> bool:
-    return value is not None and not isinstance(value, str) and np.issubdtype(np.asarray(value).dtype, np.number)
+    return (value is not None and not isinstance(value, str)
+            and np.issubdtype(np.asarray(value).dtype, np.number))

@@ -1,4 +1,4 @@
-"""Zero-load joint shape: the spherical segment pinned on two parallel wetted circles, in closed form.
+"""Zero-load joint shape: the spherical segment pinned on two parallel wetted circles, closed form.
 
 With no load and no gravity a pinned axisymmetric liquid bridge is exactly a sphere, so the joint
 height H between the two contact planes solves the depressed cubic (docs/sources.md S1)
@@ -9,7 +9,8 @@ which has one real root for V >= 0. Solving for H (not for the seed's h3 by step
 handles joints whose sphere centre lies outside the joint (h_b or h_p negative).
 All lengths [mm], volumes [mm^3]; every function broadcasts over numpy arrays.
 
-References: Darveaux et al., Skyworks, SMTA International, "Determining Standoff" (seed), Eq. 3, 7, 9.
+References: Darveaux et al., Skyworks, SMTA International, "Determining Standoff" (seed),
+Eq. 3, 7, 9.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ __all__ = [
 
 
 def zone_volume(r, h):
-    """Volume of the sphere zone from the equator to a plane at signed height h with rim radius r [mm^3].
+    """Volume [mm^3] of the sphere zone from the equator to a plane at signed height h, rim r.
 
     Seed Eq. 3 term, (pi h / 6)(4 h^2 + 6 r^2); odd in h, so a plane on the far side of the
     equator subtracts volume.
@@ -64,7 +65,8 @@ def segment_height(a_b, a_p, volume):
         height = np.where(denom > 0.0, 2.0 * half_q / np.where(denom > 0.0, denom, 1.0), 0.0)
         # Newton polish on f(H) = H^3 + 3 k H - 2 half_q; f' = 3 H^2 + 3 k > 0.
         fprime = 3.0 * height * height + 3.0 * k
-        step = np.where(fprime > 0.0, (height ** 3 + 3.0 * k * height - 2.0 * half_q) / np.where(fprime > 0.0, fprime, 1.0), 0.0)
+        residual = height ** 3 + 3.0 * k * height - 2.0 * half_q
+        step = np.where(fprime > 0.0, residual / np.where(fprime > 0.0, fprime, 1.0), 0.0)
     return height - step
 
 
@@ -88,7 +90,8 @@ def segment_shape(a_b, a_p, height):
         np.asarray(a_b, dtype=float), np.asarray(a_p, dtype=float), np.asarray(height, dtype=float)
     )
     with np.errstate(divide="ignore", invalid="ignore"):
-        shift = np.where(height > 0.0, (a_b * a_b - a_p * a_p) / np.where(height > 0.0, height, 1.0), 0.0)
+        safe_height = np.where(height > 0.0, height, 1.0)
+        shift = np.where(height > 0.0, (a_b * a_b - a_p * a_p) / safe_height, 0.0)
     h_b = 0.5 * (height - shift)
     h_p = 0.5 * (height + shift)
     radius = np.hypot(a_b, h_b)

@@ -55,8 +55,9 @@ def ball_volume(ball_d_mm):
     return np.pi * d ** 3 / 6.0
 
 
-def paste_metal_volume(aperture_area_mm2, stencil_mm, transfer_eff, metal_fraction=METAL_VOLUME_FRACTION):
-    """Solder metal left by the printed paste [mm^3]: area x thickness x TE x metal volume fraction."""
+def paste_metal_volume(aperture_area_mm2, stencil_mm, transfer_eff,
+                       metal_fraction=METAL_VOLUME_FRACTION):
+    """Solder metal left by the printed paste [mm^3]: area x thickness x TE x metal fraction."""
     return (
         np.asarray(aperture_area_mm2, dtype=float)
         * np.asarray(stencil_mm, dtype=float)
@@ -66,7 +67,7 @@ def paste_metal_volume(aperture_area_mm2, stencil_mm, transfer_eff, metal_fracti
 
 
 def pad_volume_correction(pad_type: str, wetted_radius_mm, thickness_mm):
-    """Volume added to the solder to get the spherical segment's volume [mm^3] (see module table)."""
+    """Volume [mm^3] added to the solder to get the spherical segment's (see module table)."""
     sign = _CORRECTION_SIGN[check_pad_type(pad_type)]
     a = np.asarray(wetted_radius_mm, dtype=float)
     return sign * np.pi * a * a * np.asarray(thickness_mm, dtype=float)

@@ -31,7 +31,8 @@ def pytest_report_header(config):
         kicad = compat.kicad_version()
     return [f"numpy {numpy.__version__}, shapely {shapely.__version__} (GEOS "
             f"{shapely.geos_version_string}), KiCad {kicad}, evolver "
-            f"{'present' if shutil.which('evolver') else 'absent'}, python {sys.version.split()[0]}"]
+            f"{'present' if shutil.which('evolver') else 'absent'}, "
+            f"python {sys.version.split()[0]}"]
 
 
 @pytest.fixture(scope="session")
@@ -78,4 +79,4 @@ def vme_wren_model(vme_wren):
     """vme-wren read once for every test that needs it (loading takes ~10 s)."""
     from bgacheck import api
 
-    return api.read_model(str(vme_wren))
+    return api.read_model(str(vme_wren), reader="pcbnew")

@@ -6,7 +6,14 @@ from dataclasses import replace
 import numpy as np
 
 from bgacheck.core.model import (
-    BoardModel, Footprint, PadAttrib, PadShape, PadTable, TrackTable, ViaTable, Zone,
+    BoardModel,
+    Footprint,
+    PadAttrib,
+    PadShape,
+    PadTable,
+    TrackTable,
+    ViaTable,
+    Zone,
 )
 from bgacheck.core.units import mm_to_nm
 

@@ -1,1 +1,1 @@
-"""Host-free core: board model, detection, rules, checks and the report model. Never imports pcbnew."""
+"""Host-free core: board model, detection, rules, checks, report and verdict; never pcbnew."""

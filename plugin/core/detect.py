@@ -25,7 +25,7 @@ MIN_PITCH_MM = 0.2
 MAX_LAND_ASPECT = 1.35
 """Ball lands are round or square; elongated pads (QFN, SOIC, connectors) are not balls."""
 MAX_LAND_TO_PITCH = 0.8
-"""A land wider than this fraction of the pitch leaves no gap: a chip/LED/crystal pad, not a ball."""
+"""A land wider than this fraction of the pitch leaves no gap: a chip, LED or crystal pad."""
 BALL_NAME = re.compile(r"BGA|CSP|WLP|PicoStar|MicroStar", re.I)
 """Footprint names that say ball package; needed for 2xN fields, which are otherwise ambiguous."""
 LGA_NAME = re.compile(r"LGA", re.I)
@@ -53,7 +53,7 @@ OFF_GRID_NO_NET = "off the ball grid, no net (fiducial?)"
 
 @dataclass
 class AreaArray:
-    """One detected area array; lengths in nm, array frame = footprint frame minus residual angle."""
+    """One detected area array; lengths in nm; array frame = footprint frame - residual angle."""
 
     footprint: Footprint
     ball_pads: np.ndarray
@@ -87,16 +87,22 @@ class AreaArray:
 
     @property
     def min_spacing_nm(self) -> float:
-        """Smallest ball-to-ball centre distance of the main field [nm] (the nearest-neighbour
-        pitch; for a staggered array the diagonal to the next row, not the in-row pitch)."""
+        """Smallest ball-to-ball centre distance of the main field [nm].
+
+        The nearest-neighbour pitch; for a staggered array the diagonal to the next row, not
+        the in-row pitch.
+        """
         return _spacing(self.pitch_x_nm, self.pitch_y_nm, self.staggered)
 
     @property
     def rule_pitch_nm(self) -> tuple[float, float]:
-        """(x, y) pitch [nm] that picks the rule row: the grid pitches of a regular array; the
-        nearest-neighbour distance on both axes for a staggered one, whose in-row and in-column
-        pitches (``pitch_x_nm``/``pitch_y_nm``, kept for geometry) are twice the grid steps and
-        would pick a looser row than the ball spacing allows."""
+        """(x, y) pitch [nm] that picks the rule row.
+
+        The grid pitches of a regular array; the nearest-neighbour distance on both axes for a
+        staggered one, whose in-row and in-column pitches (``pitch_x_nm``/``pitch_y_nm``, kept
+        for geometry) are twice the grid steps and would pick a looser row than the ball
+        spacing allows.
+        """
         if self.staggered:
             s = self.min_spacing_nm
             return s, s
@@ -288,9 +294,11 @@ def _fill_sequence(known: dict, position, name_at, indices) -> dict:
     if not known:
         return known
     offsets = {position(n) - i if position(n) is not None else None for i, n in known.items()}
-    if len(offsets) != 1 or None in offsets:
+    if len(offsets) != 1:
         return known
     (k,) = offsets
+    if k is None:
+        return known
     filled = dict(known)
     for i in range(int(min(indices)), int(max(indices)) + 1):
         if i not in filled and name_at(i + k) is not None:
@@ -313,11 +321,12 @@ def _fit(xy: np.ndarray, tol: float, named: bool = False):
         return None
     px, py, col, row, on, staggered = main
     col, row = col.copy(), row.copy()
-    fields = []
+    fields: list[dict] = []
     left = np.flatnonzero(~on)
     while len(left) >= MIN_FIELD_BALLS and len(fields) + 1 < MAX_FIELDS:
         part = _fit_field(xy[left], tol)
-        if part is None or part[4].sum() < MIN_FIELD_BALLS or not _ball_pitch(*part[:2], part[5]):
+        if (part is None or part[4].sum() < MIN_FIELD_BALLS
+                or not _ball_pitch(part[0], part[1], part[5])):
             break
         took = left[part[4]]
         col[took], row[took] = part[2][part[4]], part[3][part[4]]
@@ -330,8 +339,10 @@ def _fit(xy: np.ndarray, tol: float, named: bool = False):
 
 
 def _ball_pitch(px: float, py: float, staggered: bool) -> bool:
-    """Whether a field's pitch is in the BGA class (a secondary field of four corner pads ten
-    millimetres apart is not a ball field)."""
+    """Whether a field's pitch is in the BGA class.
+
+    A secondary field of four corner pads ten millimetres apart is not a ball field.
+    """
     return (_spacing(px, py, staggered) >= MIN_PITCH_MM * NM_PER_MM
             and max(px, py) <= MAX_PITCH_MM * NM_PER_MM)
 

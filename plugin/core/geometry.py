@@ -67,7 +67,7 @@ def pad_layers_mask(model: BoardModel, layer: int) -> np.ndarray:
 
 
 def via_on_layer(model: BoardModel, layer: int) -> tuple[np.ndarray, np.ndarray]:
-    """(spans, flashed): vias whose barrel crosses stack layer ``layer``, and those with a pad there.
+    """(spans, flashed): vias whose barrel crosses stack layer ``layer``, and those with a pad.
 
     A via without a pad on a layer (KiCad's unused-pad removal) leaves only its hole there.
     """
@@ -78,7 +78,7 @@ def via_on_layer(model: BoardModel, layer: int) -> tuple[np.ndarray, np.ndarray]
 
 
 def arc_polyline(start, mid, end, tol_nm: float = ARC_TOLERANCE_NM) -> np.ndarray:
-    """Points [nm] of a polyline through start, mid and end whose chords stay within tol of the arc."""
+    """Points [nm] of a polyline through start, mid and end, chords within ``tol_nm`` of the arc."""
     (x1, y1), (xm, ym), (x2, y2) = (np.asarray(q, dtype=float) for q in (start, mid, end))
     d = 2.0 * (x1 * (ym - y2) + xm * (y2 - y1) + x2 * (y1 - ym))
     if abs(d) < 1e-6:  # collinear: a straight segment
@@ -214,6 +214,7 @@ class AreaLayer:
         self._tree = shapely.STRtree(self._cores)
 
     def __len__(self) -> int:
+        """Number of copper items on the layer."""
         return len(self.kind)
 
     def pairs_within(self, max_gap_nm: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -72,6 +72,12 @@ class PadTable:
     """Custom-shape outlines as (n, 2) board-coordinate vertex arrays; None for simple shapes."""
     zone_connected: Optional[BOOL] = None
     """True where a filled copper zone of the pad's own net covers the pad centre."""
+    zone_index: Optional[NDArray[np.int32]] = None
+    """Index into ``BoardModel.zones`` of a zone of the pad's own net, on the pad's outer
+    layer, whose outline holds the pad centre (-1: none); None when the reader cannot tell."""
+    zone_connection: Optional[tuple[str, ...]] = None
+    """The pad's own zone-connection override, else its footprint's: "full", "thermal",
+    "none", "thru_hole_only", or "" to take the zone's setting; None when unknown."""
 
     def __len__(self) -> int:
         return len(self.x_nm)
@@ -108,6 +114,9 @@ class ViaTable:
     tented_back: BOOL
     filled: BOOL
     capped: BOOL
+    zone_layers: Optional[I64] = None
+    """Bit k set where the via joins a filled zone of its own net on stack layer k (KiCad joins
+    vias to zones solidly, whatever the zone's pad setting); None when the reader cannot tell."""
 
     def __len__(self) -> int:
         return len(self.x_nm)
@@ -143,6 +152,11 @@ class Zone:
     name: str
     polygons: tuple[tuple[I64, ...], ...]
     """Each polygon is (outer ring, hole ring, ...), each ring an (n, 2) int64 array."""
+    connection: str = ""
+    """How the zone joins pads of its net: "full" (solid), "thermal" (reliefs), "none", or
+    "thru_hole_only" (reliefs on through-hole pads, solid on SMD pads); "" when unknown."""
+    filled_area_nm2: float = 0.0
+    """Area of the zone's fill on this layer [nm^2]; 0 when unfilled or unknown."""
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,15 @@ class CheckOptions:
     """Ball diameter; else the footprint name (``_Ball0.45mm``), else the profile's typical."""
     pkg_pad_d_mm: Optional[float] = None
     """Package-side pad diameter for the standoff; else taken equal to the board land."""
+    warpage_mm: Optional[float] = None
+    """Package warpage at reflow peak, corner deviation from its centre plane, positive for
+    corners up (away from the board); else the project file's ``warpage_mm``, else the typical
+    maximum for the pitch (both directions tried, findings kept to notes)."""
+    board_warpage_mm: Optional[float] = None
+    """Board warpage under the part at reflow peak, positive when its surface under the
+    package corners rises toward the package; else the project file's, else flat."""
+    package_mass_g: Optional[float] = None
+    """Package mass; its weight presses the molten joints (else the project file's, else 0)."""
     severity: str = "warning"
     """Lowest severity that fails the run (and, in the text report, that is shown)."""
     project_overrides: Any = None

@@ -55,17 +55,19 @@ def run(model: BoardModel, options: CheckOptions, report: Report) -> list[AreaAr
             ctx.summary.extra.setdefault("text_lines", []).extend(extra.pop("text_lines", []))
             ctx.summary.extra[name] = extra
         timings[name] = round(time.perf_counter() - t, 4)
-    for name, stage in BOARD_STAGES:
+    for name, board_stage in BOARD_STAGES:
         t = time.perf_counter()
-        stage(model, contexts, options, report)
+        board_stage(model, contexts, options, report)
         timings[name] = round(time.perf_counter() - t, 4)
     report.findings.sort(key=lambda f: f.sort_key())
     return arrays
 
 
 def unrecognised_packages(model: BoardModel, arrays: list[AreaArray]) -> list[Finding]:
-    """A warning per footprint whose name says BGA (or WLCSP) but which detection did not
-    take as an area array: it was not checked, and a run must not pass it silently."""
+    """A warning per footprint named BGA (or WLCSP) that detection did not take as an array.
+
+    Such a footprint was not checked, and a run must not pass it silently.
+    """
     seen = {a.footprint.uuid for a in arrays}
     out = []
     for fp in model.footprints:
@@ -80,7 +82,7 @@ def unrecognised_packages(model: BoardModel, arrays: list[AreaArray]) -> list[Fi
             message=(f"{fp.fpid} ({fp.value}, {n} copper pads) is named as an area-array package "
                      "but its pads were not recognised as a ball grid: it was NOT checked"),
             ref=fp.ref, x_mm=fp.x_nm / NM_PER_MM, y_mm=fp.y_nm / NM_PER_MM, unit="count",
-            measured=float(n), source="bgacheck detection (README, Detection): a ball grid is "
+            measured=float(n), source="bgacheck detection (docs/detection.md): a ball grid is "
             "found from the pads; a name alone is not enough",
             items=((f"footprint {fp.ref}", fp.uuid, fp.x_nm / NM_PER_MM, fp.y_nm / NM_PER_MM),),
             fix="check the footprint's pads (off-grid or overlapping pads), or report the case"))

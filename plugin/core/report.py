@@ -18,7 +18,8 @@ def severity_rank(severity: str) -> int:
     try:
         return SEVERITIES.index(severity)
     except ValueError:
-        raise ValueError(f"unknown severity {severity!r}; choose one of {', '.join(SEVERITIES)}")
+        raise ValueError(f"unknown severity {severity!r}; choose one of "
+                         f"{', '.join(SEVERITIES)}") from None
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class Finding:
     """What to change on the board (or which option to pick) to clear the finding; one clause."""
 
     def __post_init__(self) -> None:
+        """Reject a severity word outside ``SEVERITIES`` (ValueError)."""
         severity_rank(self.severity)
 
     def sort_key(self) -> tuple:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 import math
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
@@ -18,7 +18,8 @@ from .resources import resource_path
 from .units import MIL_MM
 
 __all__ = [
-    "RulesError", "RuleValue", "RuleSet", "Overrides", "KEYS", "FAB_KEYS", "DEFAULT_PROFILE",
+    "RulesError", "RuleValue", "RuleSet", "Overrides", "KEYS", "FAB_KEYS", "PART_KEYS",
+    "DEFAULT_PROFILE",
     "DEFAULT_FAB_TIER", "list_profiles", "list_fab_tiers", "load_profile", "load_overrides",
     "override_file_for",
 ]
@@ -29,6 +30,10 @@ PITCH_TOL_MM = 0.02  # nearest listed pitch within this [mm] is "the same pitch"
 FIT_EPS_MM = 1e-6  # float slack when a route budget closes exactly
 ORIGINS = ("published", "formula", "corrected", "typical", "fill_in", "fab_tier", "override")
 OVERRIDE_NAMES = ("{stem}.bgacheck.toml", "bgacheck.toml")
+PART_KEYS = {"warpage_mm": (-1.0, 1.0), "board_warpage_mm": (-1.0, 1.0),
+             "package_mass_g": (0.0, 1000.0)}
+"""Per-part inputs an override file may give at its top level, with their open value ranges:
+one number for every BGA, or a table of numbers by reference (``warpage_mm = { U1 = 0.08 }``)."""
 
 _F, _B, _I, _S = float, bool, int, str
 #: every rule key: (type, meaning). Lengths in mm.
@@ -72,6 +77,16 @@ KEYS: dict[str, tuple[type, str]] = {
     "recommendation_tol_ratio": (_F, "departure from a vendor figure not reported, relative"),
     "recommendation_tol_mm": (_F, "departure from a vendor figure not reported, absolute [mm]"),
     "dogbone_clearance_tol_mm": (_F, "dog-bone via-to-land clearance loss not reported [mm]"),
+    # assembly review (warpage, thermal balance, voids, X-ray)
+    "warpage_typical_mm": (_F, "package warpage at reflow peak assumed when none is given [mm]"),
+    "warpage_margin_min_mm": (_F, "warpage margin below which a given warpage is a warning"),
+    "thermal_copper_min_mm2": (_F, "copper a ball is tied to solidly to count as a plane ball"),
+    "thermal_cluster_min_ratio": (_F, "share of plane balls that makes a corner or edge heavy"),
+    "thermal_imbalance_min_ratio": (_F, "plane-ball share above the opposite region's, minimum"),
+    "thermal_pad_area_min_mm2": (_F, "copper area from which a pad is a thermal pad [mm^2]"),
+    "thermal_pad_distance_mm": (_F, "thermal pads this close to the ball field are beside it"),
+    "paste_coverage_max_ratio": (_F, "paste area / pad area of a thermal pad, maximum"),
+    "xray_fine_pitch_mm": (_F, "pitch at or below which X-ray of the joints is strongly advised"),
     # fab tier keys
     "min_trace_w_mm": (_F, "fab minimum trace width"),
     "min_space_mm": (_F, "fab minimum copper spacing"),
@@ -169,6 +184,15 @@ class Overrides:
     fab_tier: str | None
     rules: Mapping[str, dict]
     rows: tuple[tuple[float, Mapping[str, dict]], ...]
+    parts: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    """Top-level per-part inputs (``PART_KEYS``): a number, or {reference: number}."""
+
+    def part_value(self, key: str, ref: str) -> float | None:
+        """The file's ``key`` for the part ``ref`` (its own entry, else the board-wide number)."""
+        value = self.parts.get(key)
+        if isinstance(value, Mapping):
+            value = value.get(ref)
+        return None if value is None else float(value)
 
 
 @dataclass(frozen=True)
@@ -388,10 +412,11 @@ def load_overrides(board_path: str | Path) -> Overrides | None:
     if path is None:
         return None
     data = _read_toml(path)
-    unknown = set(data) - {"profile", "fab_tier", "rules", "pitch"}
+    unknown = set(data) - {"profile", "fab_tier", "rules", "pitch", *PART_KEYS}
     if unknown:
         raise RulesError(f"{path}: unknown key(s) {', '.join(sorted(unknown))} "
-                         f"(allowed: profile, fab_tier, [rules], [[pitch]])")
+                         f"(allowed: profile, fab_tier, {', '.join(PART_KEYS)}, [rules], "
+                         f"[[pitch]])")
     profile, tier = data.get("profile"), data.get("fab_tier")
     if profile is not None:
         if not isinstance(profile, str):
@@ -407,4 +432,21 @@ def load_overrides(board_path: str | Path) -> Overrides | None:
     source = f"project override {path.name}"
     rules = _entries(f"{path.name} [rules]", data.get("rules", {}), source)
     rows = _rows(path.name, data.get("pitch", []), source)
-    return Overrides(path, profile, tier, rules, rows)
+    parts = {k: _part_value(path, k, data[k]) for k in PART_KEYS if k in data}
+    return Overrides(path, profile, tier, rules, rows, MappingProxyType(parts))
+
+
+def _part_value(path: Path, key: str, raw: Any):
+    """A per-part input: a number in its range, or a table of such numbers by reference."""
+    lo, hi = PART_KEYS[key]
+
+    def number(where: str, v: Any) -> float:
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) \
+                or not lo < v < hi or (lo == 0.0 and v <= 0):
+            raise RulesError(f"{path}: {where} must be a number between {lo:g} and {hi:g}, "
+                             f"got {v!r}")
+        return float(v)
+
+    if isinstance(raw, dict):
+        return MappingProxyType({str(ref): number(f"{key}.{ref}", v) for ref, v in raw.items()})
+    return number(key, raw)

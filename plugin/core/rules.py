@@ -17,13 +17,29 @@ from __future__ import annotations
 
 import math
 from types import MappingProxyType
+from typing import Any, Optional
 
 from .resources import resource_path
 from .rule_files import (  # noqa: F401  (re-exported: callers use bgacheck.core.rules)
-    DEFAULT_FAB_TIER, DEFAULT_PROFILE, FAB_KEYS, FIT_EPS_MM, KEYS, ORIGINS, Overrides, RulesError,
-    RuleSet, RuleValue, _fab_tiers, _FUNCS, _Profile, _read_toml, _typed, list_fab_tiers,
+    _FUNCS,
+    DEFAULT_FAB_TIER,
+    DEFAULT_PROFILE,
+    FAB_KEYS,
+    FIT_EPS_MM,
+    KEYS,
+    ORIGINS,
+    Overrides,
+    RulesError,
+    RuleSet,
+    RuleValue,
+    _fab_tiers,
+    _Profile,
+    _read_toml,
+    _typed,
+    list_fab_tiers,
     list_profiles,
-    load_overrides, load_profile,
+    load_overrides,
+    load_profile,
 )
 
 __all__ = [
@@ -65,11 +81,12 @@ def _match_row(profile: _Profile, pitch: float):
 
 def _layers(prof: _Profile, pitch: float, tier: str, ov: Overrides | None):
     """Ordered (entries, origin or None, how) layers; the first one holding a key wins."""
-    layers = []
+    layers: list[tuple[Any, Optional[str], str]] = []
     if ov is not None:
         for row_pitch, entries in ov.rows:
             if abs(row_pitch - pitch) <= prof.pitch_tol_mm + 1e-12:
-                layers.append((entries, "override", f"override file {ov.path.name}, {row_pitch:g} mm"))
+                layers.append((entries, "override",
+                               f"override file {ov.path.name}, {row_pitch:g} mm"))
         layers.append((ov.rules, "override", f"override file {ov.path.name}"))
     row = _match_row(prof, pitch)
     if row:
@@ -161,7 +178,8 @@ def rules_for_pitch(profile: str | _Profile = DEFAULT_PROFILE, pitch_x_mm: float
         own = not (origin == "fill_in" and "code" in ent)
         resolved[key] = RuleValue(key, value, ent["source"], origin, how, ent.get("formula", ""),
                                   ent.get("note", ""), ent.get("published") if own else None,
-                                  ent.get("published_text", ""), ent.get("disagrees", "") if own else "")
+                                  ent.get("published_text", ""),
+                                  ent.get("disagrees", "") if own else "")
         return resolved[key]
 
     for key in picked:
@@ -174,8 +192,10 @@ def rules_for_pitch(profile: str | _Profile = DEFAULT_PROFILE, pitch_x_mm: float
 
 def tiers_allowing(key: str, value_mm: float, profile: str = DEFAULT_PROFILE,
                    pitch_mm: float = 1.0) -> list[str]:
-    """Fab tiers whose minimum ``key`` (e.g. ``min_drill_mm``) the value meets, in fab.toml order:
-    what a finding below the chosen tier's minimum can suggest instead."""
+    """Fab tiers whose minimum ``key`` (e.g. ``min_drill_mm``) the value meets.
+
+    In fab.toml order: what a finding below the chosen tier's minimum can suggest instead.
+    """
     from .units import fab_minimum
 
     out = []

@@ -1,4 +1,4 @@
-"""The severity contract, in one place (README, "Severity").
+"""The severity contract, in one place (docs/checks.md, "Severity").
 
 - error: the board will not be built or assembled as drawn at the chosen fab tier (below the
   fab's minimums, copper clearance broken, a ball with no connection, a joint that cannot form);
@@ -15,6 +15,8 @@ project file), and for values the project's override file sets; otherwise notes.
 from __future__ import annotations
 
 import re
+
+import numpy as np
 
 __all__ = ["vendor_part", "recommendation_applies", "recommendation_severity", "beyond_tolerance"]
 
@@ -47,10 +49,8 @@ def recommendation_severity(ctx, key: str) -> str:
     return "warning" if recommendation_applies(ctx, key)[0] else "info"
 
 
-def beyond_tolerance(measured, limit: float, rs) -> "bool | object":
+def beyond_tolerance(measured, limit: float, rs) -> np.ndarray:
     """Departure larger than max(ratio x limit, absolute) from common.toml (elementwise)."""
     tol = max(float(rs.recommendation_tol_ratio or 0.0) * abs(limit),
               float(rs.recommendation_tol_mm or 0.0))
-    import numpy as np
-
     return np.abs(np.asarray(measured, float) - limit) > tol + 1e-9

@@ -104,7 +104,8 @@ def load_board(path: str):
     if found and int(found.group(1)) > supported_file_version():
         raise BoardLoadError(
             f"{path}: board format {int(found.group(1))} is newer than this KiCad "
-            f"{kicad_version()} reads (up to {supported_file_version()}); open it with a newer KiCad")
+            f"{kicad_version()} reads (up to {supported_file_version()}); "
+            "open it with a newer KiCad")
     try:
         with quiet_stderr():
             board = module.LoadBoard(path)
@@ -117,14 +118,14 @@ def load_board(path: str):
 
 
 def pad_attrib_codes() -> dict:
-    """pcbnew PAD_ATTRIB value -> PadAttrib code."""
+    """The PAD_ATTRIB value -> PadAttrib code."""
     m = pcbnew()
     return {m.PAD_ATTRIB_PTH: PadAttrib.PTH, m.PAD_ATTRIB_SMD: PadAttrib.SMD,
             m.PAD_ATTRIB_CONN: PadAttrib.CONN, m.PAD_ATTRIB_NPTH: PadAttrib.NPTH}
 
 
 def pad_shape_codes() -> dict:
-    """pcbnew PAD_SHAPE value -> PadShape code."""
+    """The PAD_SHAPE value -> PadShape code."""
     m = pcbnew()
     return {m.PAD_SHAPE_CIRCLE: PadShape.CIRCLE, m.PAD_SHAPE_RECT: PadShape.RECT,
             m.PAD_SHAPE_OVAL: PadShape.OVAL, m.PAD_SHAPE_TRAPEZOID: PadShape.TRAPEZOID,
@@ -214,7 +215,7 @@ def is_dnp(fp) -> bool:
 
 
 def via_type_names() -> dict:
-    """pcbnew VIATYPE value -> 'through' | 'blind_buried' | 'micro'.
+    """The VIATYPE value -> 'through' | 'blind_buried' | 'micro'.
 
     KiCad 9 has one VIATYPE_BLIND_BURIED; KiCad 10 split it into VIATYPE_BLIND and VIATYPE_BURIED.
     """
@@ -233,7 +234,7 @@ def resolve_item(board, uuid: str):
     if hasattr(board, "ResolveItem"):  # KiCad 10
         item = board.ResolveItem(kiid, True)
     else:  # KiCad 9
-        item = getattr(board, "GetItem")(kiid)
+        item = getattr(board, "GetItem")(kiid)  # noqa: B009 - by name: KiCad 10 removed it
     if item is None or item.Type() == m.NOT_USED:
         return None
     return item.Cast()
@@ -242,7 +243,7 @@ def resolve_item(board, uuid: str):
 def board_file_plugin():
     """KiCad's own s-expression board reader/writer (PluginFind in 9, FindPlugin in 10)."""
     mgr = pcbnew().PCB_IO_MGR
-    find = getattr(mgr, "FindPlugin", None) or getattr(mgr, "PluginFind")
+    find = getattr(mgr, "FindPlugin", None) or getattr(mgr, "PluginFind")  # noqa: B009 - 9 only
     return find(mgr.KICAD_SEXP)
 
 

@@ -74,14 +74,20 @@ def save_options(board_path: str, options: CheckOptions) -> Optional[str]:
 
 
 def filter_findings(report: Report, ref: str = "", min_severity: str = "info") -> list:
-    """Findings of one BGA (all when ``ref`` is empty) at or above a severity, in the order of
-    the text report: errors first, then by BGA (most balls first), then by rule."""
+    """Findings of one BGA (all when ``ref`` is empty) at or above a severity.
+
+    In the order of the text report: errors first, then by BGA (most balls first), then by
+    rule.
+    """
     return display_order(report, min_severity, ref)
 
 
 def default_filter(severity: Optional[str]) -> str:
-    """The severity filter a (re)filled findings list starts at: the run's severity, notes
-    hidden unless that severity is ``info`` (as ``bga-check check --severity info``)."""
+    """The severity filter a (re)filled findings list starts at.
+
+    The run's severity: notes hidden unless that severity is ``info`` (as ``bga-check check
+    --severity info``).
+    """
     return severity if severity in SEVERITIES else DEFAULT_FILTER
 
 
@@ -89,8 +95,12 @@ def _mm(x) -> str:
     return "" if x is None else f"{x:.3f}"
 
 
-def bga_rows(report: Report) -> list[tuple[str, ...]]:
-    """One row per BGA: ref, footprint, balls, pitch [mm], standoff ± tolerance [mm], verdict."""
+def bga_rows(report: Report, severity: Optional[str] = None) -> list[tuple[str, ...]]:
+    """One row per BGA: ref, footprint, balls, pitch [mm], standoff ± tolerance [mm], verdict.
+
+    The verdict is ``core.verdict`` at ``severity`` (default: the severity the report was made
+    with), the same PASS/FAIL as ``bga-check check`` and its exit code.
+    """
     from .report_layer import verdict
 
     rows = []
@@ -102,7 +112,7 @@ def bga_rows(report: Report) -> list[tuple[str, ...]]:
         if standoff and st.get("tolerance_mm") is not None:
             standoff += f" ± {_mm(st['tolerance_mm'])}"
         rows.append((b.ref, b.footprint.split(":")[-1], str(b.balls), pitch, standoff,
-                     verdict(report, b.ref)))
+                     verdict(report, b.ref, severity)))
     return rows
 
 
@@ -194,7 +204,7 @@ class ResultsDialog:
 
     def _refresh(self):
         self.bgas.DeleteAllItems()
-        for row in bga_rows(self.report):
+        for row in bga_rows(self.report, self.options.severity):
             self.bgas.Append(row)
         refs = [b.ref for b in sorted(self.report.bgas, key=lambda b: b.ref)]
         self.filter_bga.SetItems(["all BGAs"] + refs)

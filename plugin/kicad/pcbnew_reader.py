@@ -33,8 +33,10 @@ def read_board(board, path: str | None = None) -> BoardModel:
 
     footprints, pads = _read_footprints(board, pcbnew)
     vias, tracks = _read_tracks(board, pcbnew, stack_index)
-    zones = _read_zones(board, stack_index)
+    zones, zone_at = _read_zones(board, pcbnew, stack_index)
     pads = _mark_zone_connected(pads, board, pcbnew)
+    pads = _pad_zones(pads, board, pcbnew, zone_at, _zone_overrides(board, pcbnew))
+    vias = _via_zones(vias, board, pcbnew, stack)
     nets = board.GetNetsByNetcode()
     top = max(nets.keys()) if len(nets) else 0
     net_names = [""] * (top + 1)
@@ -212,17 +214,101 @@ def _read_tracks(board, pcbnew, stack_index):
     return vias, tracks
 
 
-def _read_zones(board, stack_index):
-    zones = []
+def _zone_connection_names(pcbnew) -> dict:
+    """KiCad's ZONE_CONNECTION codes -> the model's words ("" = inherit)."""
+    names = {"ZONE_CONNECTION_INHERITED": "", "ZONE_CONNECTION_NONE": "none",
+             "ZONE_CONNECTION_THERMAL": "thermal", "ZONE_CONNECTION_FULL": "full",
+             "ZONE_CONNECTION_THT_THERMAL": "thru_hole_only"}
+    return {getattr(pcbnew, k): v for k, v in names.items() if hasattr(pcbnew, k)}
+
+
+def _read_zones(board, pcbnew, stack_index):
+    """One Zone per (zone, copper layer), with its pad connection and filled area.
+
+    Also returns the (zone object, stack layer) of each, in the same order, for the pad pass.
+    """
+    zones, at = [], []
+    conn = _zone_connection_names(pcbnew)
     for zone in board.Zones():
         if zone.GetIsRuleArea():
             continue
+        mode = conn.get(zone.GetPadConnection(), "")
         for layer in zone.GetLayerSet().CuStack():
             if layer in stack_index:
+                area = 0.0
+                if zone.IsFilled() and zone.HasFilledPolysForLayer(layer):
+                    area = float(zone.GetFilledPolysList(layer).Area())
+                at.append((zone, layer))
                 zones.append(Zone(uuid=zone.m_Uuid.AsString(), net=zone.GetNetCode(),
                                   layer=stack_index[layer], name=zone.GetZoneName(),
-                                  polygons=()))
-    return zones
+                                  polygons=(), connection=mode, filled_area_nm2=area))
+    return zones, at
+
+
+def _zone_overrides(board, pcbnew) -> list:
+    """Per pad (pad-table order): its own zone-connection setting, else its footprint's."""
+    conn = _zone_connection_names(pcbnew)
+    out = []
+    for fp in board.GetFootprints():
+        own = conn.get(fp.GetLocalZoneConnection(), "")
+        for pad in fp.Pads():
+            out.append(conn.get(pad.GetLocalZoneConnection(), "") or own)
+    return out
+
+
+def _pad_zones(pads: PadTable, board, pcbnew, zone_at, overrides) -> PadTable:
+    """The zone of each pad's net whose outline holds the pad centre on the pad's outer layer."""
+    index = -np.ones(len(pads), dtype=np.int32)
+    by_net: dict[int, list] = {}
+    for k, (zone, layer) in enumerate(zone_at):
+        if layer in (pcbnew.F_Cu, pcbnew.B_Cu) and zone.GetNetCode() > 0:
+            by_net.setdefault(zone.GetNetCode(), []).append((k, zone, layer))
+    for i in np.flatnonzero(np.isin(pads.net, list(by_net)) & pads.has_copper):
+        pos = pcbnew.VECTOR2I(int(pads.x_nm[i]), int(pads.y_nm[i]))
+        for k, zone, layer in by_net[int(pads.net[i])]:
+            on = pads.on_front_cu[i] if layer == pcbnew.F_Cu else pads.on_back_cu[i]
+            if on and zone.Outline().Contains(pos):
+                index[i] = k
+                break
+    return dataclasses.replace(pads, zone_index=index, zone_connection=tuple(overrides))
+
+
+def _via_zones(vias: ViaTable, board, pcbnew, stack) -> ViaTable:
+    """Per via, the stack layers where it joins a filled zone of its own net.
+
+    Inner layers: KiCad's own connectivity (the via meets copper of its net there, and a zone of
+    its net is on the layer; inner copper of a plane net is the zone). Outer layers also carry
+    the via's tracks, so there the zone's fill must hold the via centre.
+    """
+    mask = np.zeros(len(vias), dtype=np.int64)
+    zones: dict[tuple[int, int], list] = {}
+    for zone in board.Zones():
+        if not zone.GetIsRuleArea() and zone.GetNetCode() > 0 and zone.IsFilled():
+            for layer in zone.GetLayerSet().CuStack():
+                zones.setdefault((zone.GetNetCode(), layer), []).append(zone)
+    if not zones or not len(vias):
+        return dataclasses.replace(vias, zone_layers=mask)
+    conn = board.GetConnectivity()
+    outer = (pcbnew.F_Cu, pcbnew.B_Cu)
+    by_uuid = {item.m_Uuid.AsString(): item for item in board.GetTracks()
+               if item.GetClass() == "PCB_VIA" and any(
+                   (item.GetNetCode(), layer) in zones for layer in stack)}
+    for j, uid in enumerate(vias.uuid):
+        via = by_uuid.get(uid)
+        if via is None:
+            continue
+        lo, hi = int(vias.layer_from[j]), int(vias.layer_to[j])
+        for k in range(lo, hi + 1):
+            found = zones.get((via.GetNetCode(), stack[k]))
+            if not found:
+                continue
+            if stack[k] in outer:
+                hit = any(z.HitTestFilledArea(stack[k], via.GetPosition()) for z in found)
+            else:
+                hit = conn.IsConnectedOnLayer(via, stack[k])
+            if hit:
+                mask[j] |= 1 << k
+    return dataclasses.replace(vias, zone_layers=mask)
 
 
 def _mark_zone_connected(pads: PadTable, board, pcbnew) -> PadTable:

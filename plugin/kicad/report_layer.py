@@ -10,13 +10,16 @@ markers (in memory only: KiCad does not save markers in the board file).
 from __future__ import annotations
 
 import uuid
+from typing import Optional
 
 from ..core.report import Report, severity_rank
 from ..core.units import mm_to_nm
+from ..core.verdict import verdict as core_verdict
 from . import compat
 
 __all__ = ["GROUP_NAME", "LAYER_NAME", "UUID_PREFIX", "write_report", "remove_annotations",
-           "report_layer", "is_ours", "bga_label", "finding_label", "location_label",
+           "report_layer", "is_ours", "bga_label", "assembly_line", "finding_label",
+           "location_label",
            "verdict"]
 
 GROUP_NAME = "bgacheck:report"
@@ -46,15 +49,15 @@ def _set_uuid(item, key: str) -> None:
     item.m_Uuid.Clone(compat.pcbnew().KIID(_uuid_for(key)))
 
 
-def verdict(report: Report, ref: str) -> str:
-    """'FAIL (2 errors, 1 warning)', 'WARN (1 warning)' or 'PASS' for one BGA."""
-    counts = {s: 0 for s in ("error", "warning", "info")}
-    for f in report.findings:
-        if f.ref == ref:
-            counts[f.severity] += 1
-    parts = [f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts.items() if n]
-    word = "FAIL" if counts["error"] else "WARN" if counts["warning"] else "PASS"
-    return f"{word} ({', '.join(parts)})" if parts else word
+def verdict(report: Report, ref: str, severity: Optional[str] = None) -> str:
+    """'FAIL (2 errors, 1 warning)', 'PASS (1 info)' or 'PASS' for one BGA.
+
+    PASS or FAIL is ``core.verdict`` at ``severity`` (default: the run's own, as for the exit
+    code of ``bga-check check``); the counts are every finding of the BGA.
+    """
+    judged = core_verdict(report, severity, ref=ref)
+    parts = [f"{n} {s}{'s' if n != 1 else ''}" for s, n in reversed(judged.counts.items()) if n]
+    return f"{judged.word} ({', '.join(parts)})" if parts else judged.word
 
 
 def _fmt(x) -> str:
@@ -75,8 +78,24 @@ def bga_label(report: Report, bga, profile: str = "") -> str:
         tol = standoff.get("tolerance_mm")
         lines.append(f"standoff {_fmt(standoff['height_mm'])}"
                      + (f" ± {_fmt(tol)}" if tol is not None else "") + " mm")
+    line = assembly_line(bga)
+    if line:
+        lines.append(line)
     lines.append(verdict(report, bga.ref))
     return "\n".join(lines)
+
+
+def assembly_line(bga) -> str:
+    """One line from the assembly review (core/checks/assembly.py): warpage margin and X-ray."""
+    a = bga.extra.get("assembly") or {}
+    if not a.get("xray"):
+        return ""
+    margin = a.get("warpage_margin_mm")
+    text = ""
+    if margin is not None:
+        text = (f"warpage margin {margin:+.3f} mm" + ("" if a.get("warpage_given") else " (typ.)")
+                + "; ")
+    return f"{text}X-ray {a['xray'].get('advice', 'advised')}"
 
 
 def finding_label(f) -> str:

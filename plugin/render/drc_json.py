@@ -18,7 +18,7 @@ TYPE_PREFIX = "bga_"
 
 
 def _plain(value):
-    """numpy scalars and arrays, tuples and dataclasses to JSON-native values."""
+    """Numpy scalars and arrays, tuples and dataclasses to JSON-native values."""
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -33,8 +33,11 @@ def _plain(value):
 
 
 def violation(f: Finding) -> dict:
-    """One finding as a kicad-cli violation object, with rule, measured, limit and source (and
-    ``fix``, what to change, when the check gave one)."""
+    """One finding as a kicad-cli violation object.
+
+    With rule, measured, limit and source (and ``fix``, what to change, when the check gave
+    one).
+    """
     items = [{"description": d, "pos": {"x": round(x, 6), "y": round(y, 6)}, "uuid": u}
              for d, u, x, y in f.items]
     if not items:

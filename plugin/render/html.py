@@ -15,8 +15,8 @@ from collections import Counter, defaultdict
 from html import escape
 
 from ..core.report import BgaSummary, Finding, Report, severity_rank
-from ._shared import (ci_meta, counts, finding_fails, fmt, kicad_fails, kicad_record, threshold,
-                      waived_findings)
+from ._shared import ci_meta, counts, finding_fails, fmt, kicad_record, run_verdict, waived_findings
+from .assembly_html import assembly_section
 
 __all__ = ["render_html", "ball_positions", "ball_statuses", "STATUS_COLOURS"]
 
@@ -49,8 +49,10 @@ height:11px;border-radius:50%;margin-right:4px;vertical-align:-1px;border:1px so
 
 
 def _ball_rc(name: str, alphabet: str = _JEDEC_ROWS) -> tuple[int, int] | None:
-    """(row, column) index of a ball name: "A1", "AB12", or the detector's "R3C5" for sites it
-    could not name; None for other names."""
+    """(row, column) index of a ball name, or None.
+
+    Names are "A1", "AB12", or the detector's "R3C5" for sites it could not name.
+    """
     m = _GRID_NAME.fullmatch(name)
     if m:
         return int(m.group(1)) - 1, int(m.group(2)) - 1
@@ -287,7 +289,8 @@ def _facts(bga: BgaSummary) -> str:
 
 
 def _other_extra(bga: BgaSummary) -> str:
-    rest = {k: v for k, v in bga.extra.items() if k not in ("balls", "standoff", "rules")}
+    rest = {k: v for k, v in bga.extra.items()
+            if k not in ("balls", "standoff", "rules", "assembly")}
     if not rest:
         return ""
     text = json.dumps(rest, indent=1, default=str)[:20000]
@@ -320,16 +323,13 @@ def render_html(report: Report) -> str:
     per_ref: dict[str, list[tuple[Finding, str | None]]] = defaultdict(list)
     for k, f in enumerate(findings):
         per_ref[f.ref].append((f, waived.get(k)))
-    rec = kicad_record(report) or {}
-    kw = {int(k) for k in rec.get("waived", {})}
-    failing = sum(finding_fails(report, f, k in waived) for k, f in enumerate(findings)) + sum(
-        kicad_fails(report, v, k in kw) for k, v in enumerate(rec.get("violations", [])))
-    verdict = "FAIL" if failing else "PASS"
+    judged = run_verdict(report)
+    failing, verdict = judged.failing_count, judged.word
     name = str(ci_meta(report).get("board_file") or report.source)
     c = counts(f for k, f in enumerate(findings) if k not in waived)
     body = [f"<h1>BGA check · {escape(name)}</h1>",
             f'<p><span class="verdict {verdict}">{verdict}</span> {failing} new violation(s) at '
-            f"or above <b>{escape(threshold(report))}</b>. BGA findings: {c['error']} error, "
+            f"or above <b>{escape(judged.severity)}</b>. BGA findings: {c['error']} error, "
             f"{c['warning']} warning, {c['info']} info, {len(waived)} waived. bga-check "
             f"{escape(report.tool_version)}, KiCad {escape(report.kicad_version)}.</p>"]
     if report.bgas:
@@ -342,7 +342,7 @@ def render_html(report: Report) -> str:
         new = [f for f, reason in rows if reason is None]
         body.append(f'<section id="bga-{escape(b.ref)}"><h2>{escape(b.ref)}</h2>{_facts(b)}'
                     f'<div class="row"><figure>{_ball_map(b, new)}</figure>'
-                    f"<figure>{_standoff(b)}</figure></div>"
+                    f"<figure>{_standoff(b)}</figure></div>{assembly_section(b)}"
                     f"{_findings_table(report, rows)}{_other_extra(b)}</section>")
     rest = [e for ref in sorted(per_ref) for e in per_ref[ref]]
     if rest:

@@ -1,8 +1,12 @@
 """Report -> SARIF 2.1.0 (OASIS Static Analysis Results Interchange Format) for code-scanning pages.
 
 One run for bga-check and, when ``bga-check ci`` ran it, one for KiCad's DRC. Each result points
-at the board file and, when known, at the line that holds the first involved item's uuid, so a
-code-scanning page can open the board text there. Waived findings carry a SARIF suppression.
+at the board file (relative to the repository root, as code-scanning pages resolve it) and, when
+known, at the line that holds the first involved item's uuid, so a code-scanning page can open
+the board text there. Each run's ``automationDetails.id`` names the board, so that the uploads
+of several boards of one repository do not replace each other. Waived findings carry a SARIF
+suppression. A ``ci`` run that stopped before a verdict gives one run with no results and an
+unsuccessful invocation saying why.
 """
 from __future__ import annotations
 
@@ -12,7 +16,8 @@ import posixpath
 from typing import Any
 
 from ..core.report import Finding, Report
-from ._shared import ci_meta, fmt, kicad_record, waived_findings
+from ._shared import (board_uri, ci_meta, fmt, kicad_record, partial_findings, run_error,
+                      waived_findings)
 
 __all__ = ["SARIF_SCHEMA", "SARIF_VERSION", "render_sarif", "sarif_dict"]
 
@@ -24,9 +29,16 @@ _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
 def _uri(report: Report) -> str:
-    """The board file as a relative URI with forward slashes."""
-    path = ci_meta(report).get("board_file") or report.source or "board.kicad_pcb"
+    """The board file as a relative URI with forward slashes (``ci``: relative to the
+    repository root)."""
+    path = board_uri(report) or "board.kicad_pcb"
     return posixpath.normpath(str(path).replace("\\", "/")).lstrip("/")
+
+
+def _automation_id(tool: str, uri: str) -> str:
+    """``<tool>/<board path>/``: the category (everything before the last slash) tells the runs
+    of one board from another board's, as code-scanning services key uploads on it."""
+    return f"{tool}/{uri}/"
 
 
 def _location(uri: str, line: int, fqn: str, message: str) -> dict:
@@ -97,6 +109,7 @@ def _bga_run(report: Report) -> dict:
     lines = {str(k): int(v) for k, v in meta.get("uuid_lines", {}).items()}
     bga_uuid = {b.ref: b.uuid for b in report.bgas}
     waived = waived_findings(report)
+    partial = partial_findings(report)
     rules: list[dict] = []
     index: dict[str, int] = {}
     results = []
@@ -104,17 +117,32 @@ def _bga_run(report: Report) -> dict:
         if f.rule_id not in index:
             index[f.rule_id] = len(rules)
             rules.append(_rule(f.rule_id, f))
-        results.append(_result(f, index[f.rule_id], uri, lines, bga_uuid, waived.get(k)))
+        res = _result(f, index[f.rule_id], uri, lines, bga_uuid, waived.get(k))
+        if k in partial:
+            res["properties"]["new_items"] = list(partial[k].get("new", []))
+            res["properties"]["waived_items"] = int(partial[k].get("waived", 0))
+        results.append(res)
     return {
         "tool": {"driver": {"name": "bga-check", "version": report.tool_version,
                             "semanticVersion": report.tool_version, "rules": rules}},
-        "automationDetails": {"id": "bga-check/"},
+        "automationDetails": {"id": _automation_id("bga-check", uri)},
         "artifacts": [{"location": {"uri": uri}, "mimeType": "text/plain"}],
         "columnKind": "unicodeCodePoints",
         "results": results,
         "properties": {"bgas": [{"ref": b.ref, "footprint": b.footprint, "balls": b.balls,
-                                 "pitch_mm": list(b.pitch_mm)} for b in report.bgas]},
+                                 "pitch_mm": list(b.pitch_mm), **_assembly(b)}
+                                for b in report.bgas]},
     }
+
+
+def _assembly(b) -> dict:
+    """The assembly review's summary of one BGA (warpage margin, X-ray advice), if it ran."""
+    a = b.extra.get("assembly")
+    if not isinstance(a, dict):
+        return {}
+    return {"assembly": {"warpage_mm": a.get("warpage_mm"),
+                         "warpage_margin_mm": a.get("warpage_margin_mm"),
+                         "xray": (a.get("xray") or {}).get("line", "")}}
 
 
 def _kicad_run(report: Report, rec: dict) -> dict:
@@ -149,13 +177,33 @@ def _kicad_run(report: Report, rec: dict) -> dict:
     driver = {"name": "KiCad DRC", "rules": rules}
     if rec.get("version"):
         driver["version"] = str(rec["version"])
-    return {"tool": {"driver": driver}, "automationDetails": {"id": "kicad-drc/"},
+    return {"tool": {"driver": driver},
+            "automationDetails": {"id": _automation_id("kicad-drc", uri)},
             "artifacts": [{"location": {"uri": uri}, "mimeType": "text/plain"}],
             "results": results}
 
 
+def _error_run(report: Report, message: str) -> dict:
+    uri = _uri(report)
+    code = ci_meta(report).get("exit_code", 2)
+    return {
+        "tool": {"driver": {"name": "bga-check", "version": report.tool_version,
+                            "semanticVersion": report.tool_version, "rules": []}},
+        "automationDetails": {"id": _automation_id("bga-check", uri)},
+        "invocations": [{"executionSuccessful": False, "exitCode": int(code),
+                         "toolExecutionNotifications": [
+                             {"level": "error", "message": {"text": message}}]}],
+        "artifacts": [{"location": {"uri": uri}, "mimeType": "text/plain"}],
+        "results": [],
+    }
+
+
 def sarif_dict(report: Report) -> dict:
     """The SARIF log as a dict: a bga-check run, plus KiCad's DRC run when it ran."""
+    error = run_error(report)
+    if error:
+        return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION,
+                "runs": [_error_run(report, error)]}
     runs = [_bga_run(report)]
     rec = kicad_record(report)
     if rec is not None:

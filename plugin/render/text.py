@@ -12,7 +12,7 @@ from collections import Counter
 from typing import Optional
 
 from ..core.report import SEVERITIES, BgaSummary, Finding, Report, severity_rank
-from ._shared import display_order, threshold
+from ._shared import display_order, run_verdict, threshold
 
 __all__ = ["render_text", "LINE_WIDTH", "MAX_BALLS_LISTED", "SEVERITY_LABELS"]
 
@@ -55,8 +55,10 @@ class _Sources:
 
 
 def _cut(text: str, width: int = LINE_WIDTH) -> str:
-    """``text`` on at most ``width`` characters, cut with an ellipsis (at a space when one is
-    near the end, so that numbers are not cut in half)."""
+    """``text`` on at most ``width`` characters, cut with an ellipsis.
+
+    The cut is at a space when one is near the end, so that numbers are not cut in half.
+    """
     if len(text) <= width:
         return text
     kept = text[: max(width - 1, 0)]
@@ -116,8 +118,11 @@ def _where(f: Finding) -> str:
 
 
 def _finding_line(f: Finding, sources: _Sources) -> str:
-    """One line of at most LINE_WIDTH characters: severity, rule, where, message, value, fix,
-    source key. The message gives way first, then the fix; the source key is always kept."""
+    """One line of at most LINE_WIDTH characters.
+
+    Severity, rule, where, message, value, fix, source key. The message gives way first, then
+    the fix; the source key is always kept.
+    """
     head = f"{SEVERITY_LABELS[f.severity]:<7} {f.rule_id} {_where(f)}: "
     message = " ".join(f.message.split())
     value = _value(f)
@@ -158,11 +163,10 @@ def _standoff_line(st: dict, sources: _Sources) -> str:
 
 def _bga_block(b: BgaSummary, report: Report, severity: str, sources: _Sources) -> list[str]:
     """Facts of one BGA on a few short lines, its verdict and tally on the first."""
-    counter = Counter(f.severity for f in report.findings if f.ref == b.ref)
-    failing = sum(n for s, n in counter.items() if severity_rank(s) >= severity_rank(severity))
+    judged = run_verdict(report, severity, ref=b.ref)
     kind = "" if b.kind == "BGA" else f", {b.kind}"
     lines = [f"{b.ref}  {b.footprint}  ({b.side}, rotation {b.rot_deg:g}°{kind}): "
-             f"{'FAIL' if failing else 'PASS'}, {_tally(counter)}"]
+             f"{judged.word}, {_tally(Counter(judged.counts))}"]
     px, py = b.pitch_mm
     pitch = f"{px:g} mm" if px == py else f"{px:g} x {py:g} mm"
     geometry = (f"{'balls' if b.kind == 'BGA' else 'lands'} {b.balls} in {b.rows} rows x "
@@ -202,13 +206,13 @@ def render_text(report: Report, severity: Optional[str] = None) -> str:
     """Human-readable report listing the findings at or above ``severity``.
 
     ``severity`` defaults to the run's failing threshold (``warning`` outside ``bga-check ci``);
-    it also decides the PASS/FAIL verdict, as it decides the exit code.
+    it also decides the PASS/FAIL verdict (``core.verdict``), as it decides the exit code.
     """
     severity = severity or threshold(report)
     rank = severity_rank(severity)
     bgas = sorted(report.bgas, key=lambda b: (-b.balls, b.ref))
     counter = Counter(f.severity for f in report.findings)
-    verdict = "FAIL" if report.count_at_or_above(severity) else "PASS"
+    verdict = run_verdict(report, severity).word
     refs = f": {', '.join(b.ref for b in bgas)}" if bgas else ""
     out = [f"bga-check {report.tool_version} (KiCad {report.kicad_version})",
            f"board    {report.source}",

@@ -8,7 +8,7 @@ import sys
 import jsonschema
 import pytest
 
-from paths import REPO, SHARED_BOARDS
+from paths import REPO
 
 pytestmark = pytest.mark.kicad
 

@@ -234,7 +234,8 @@ def test_dialog_filters_findings_by_bga_and_severity(tmp_path):
     assert [f.rule_id for f in dialog.filter_findings(report, "U1", "warning")] == [
         "t.err", "t.warn"]
     assert [f.ref for f in dialog.filter_findings(report, "", "error")] == ["U1", "U2"]
-    assert dialog.bga_rows(report)[0][3:] == ("0.800", "0.312 ± 0.025", "FAIL (1 error, 1 warning, 1 info)")
+    assert dialog.bga_rows(report)[0][3:] == (
+        "0.800", "0.312 ± 0.025", "FAIL (1 error, 1 warning, 1 info)")
 
 
 @pytest.mark.parametrize("platform, debian, found, expected", [

@@ -1,7 +1,6 @@
 """Detection over KiCad's own footprint libraries, placed at 7 rotations and on both sides."""
 import re
 import sys
-from pathlib import Path
 
 import pytest
 

@@ -81,7 +81,8 @@ def test_wren_channels_are_one_note_per_bga_layer_and_kind(wren):
     assert max(per.values()) == 1  # one note per BGA, layer and kind
     top = [f for f in mine if f.ref == "IC14" and f.rule_id == "ug1099.t2.trace_space_between_pads"]
     assert len(top) == 1 and top[0].layer == "Top Layer"
-    assert top[0].measured == pytest.approx(0.100, abs=1e-3) and top[0].limit == pytest.approx(0.127)
+    assert top[0].measured == pytest.approx(0.100, abs=1e-3)
+    assert top[0].limit == pytest.approx(0.127)
     assert 5 <= int(top[0].message.split()[0]) <= 40  # channels narrower than S1 by > 0.025 mm
 
 

@@ -35,7 +35,7 @@ def defined_names(pcbnew_py: Path) -> set[str]:
 
 
 def used_names(path: Path) -> dict[str, int]:
-    """Attribute names our file reads as `x.Name` (SWIG names start upper-case), with a line each."""
+    """Attribute names our file reads as `x.Name` (SWIG names start upper-case), with a line."""
     out: dict[str, int] = {}
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Attribute) and node.attr[:1].isupper():
@@ -63,7 +63,8 @@ def test_kicad10_reference_is_a_kicad10_pcbnew(apis):
 def test_every_swig_name_we_use_exists_in_kicad_9_and_10(apis, path):
     v9, v10 = apis
     # A name 9 does not know is not a SWIG name (wx, Python, our own classes): not judged here.
-    missing = {name: line for name, line in used_names(path).items() if name in v9 and name not in v10}
+    missing = {name: line for name,
+               line in used_names(path).items() if name in v9 and name not in v10}
     assert not missing, (f"{path.name} uses names KiCad 10 removed (line numbers): {missing}; "
                          "go through plugin/kicad/compat.py")
 

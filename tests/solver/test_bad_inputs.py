@@ -2,7 +2,13 @@
 import numpy as np
 import pytest
 
-from bgacheck.solver import INSUFFICIENT_SOLDER, INVALID_INPUT, OK, predict_bga_standoff, solve_joints
+from bgacheck.solver import (
+    INSUFFICIENT_SOLDER,
+    INVALID_INPUT,
+    OK,
+    predict_bga_standoff,
+    solve_joints,
+)
 
 
 def _all_finite(res):
@@ -37,7 +43,8 @@ def test_zero_pad_diameter_is_invalid():
     ({"board_pad_type": "smd"}, "mask opening"),
 ])
 def test_unknown_choices_raise_value_error(kwargs, match):
-    args = dict(ball_d_mm=0.25, pkg_pad_d_mm=0.25, pkg_pad_type="smd", board_land_d_mm=0.25, board_pad_type="nsmd")
+    args = dict(ball_d_mm=0.25, pkg_pad_d_mm=0.25, pkg_pad_type="smd", board_land_d_mm=0.25,
+                board_pad_type="nsmd")
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
         predict_bga_standoff(**args)

@@ -1,9 +1,15 @@
-"""Force balance under package weight (Young-Laplace), against the closed form and published magnitudes."""
+"""Force balance under package weight (Young-Laplace): the closed form and published magnitudes."""
 import numpy as np
 import pytest
 
 from bgacheck.solver import (
-    NO_EQUILIBRIUM, UNPINNED, loaded_joint, mg_to_mN, predict_bga_standoff, segment_height, solve_joints,
+    NO_EQUILIBRIUM,
+    UNPINNED,
+    loaded_joint,
+    mg_to_mN,
+    predict_bga_standoff,
+    segment_height,
+    solve_joints,
 )
 
 A, V = 0.125, 0.009291  # seed-sized joint [mm, mm^3]
@@ -25,7 +31,8 @@ def test_shooting_solver_at_zero_load_agrees_with_closed_form():
     np.testing.assert_allclose(got["height_mm"], segment_height(rb, rp, vol), rtol=1e-7)
 
 
-@pytest.mark.parametrize("load_mg, drop_low, drop_high", [(1, 0.004, 0.010), (10, 0.05, 0.07), (50, 0.23, 0.29)])
+@pytest.mark.parametrize("load_mg, drop_low, drop_high",
+                         [(1, 0.004, 0.010), (10, 0.05, 0.07), (50, 0.23, 0.29)])
 def test_load_lowers_height_by_published_magnitudes(load_mg, drop_low, drop_high):
     # docs/sources.md S5: 1 mg about 0.7 %, 10 mg about 6 %, 50 mg about 26 %.
     h0 = float(segment_height(A, A, V))

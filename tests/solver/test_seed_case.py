@@ -1,10 +1,11 @@
-"""The seed's measured case (Darveaux et al., Skyworks): 0.25 mm ball, SMD 0.25 package, 0.25 board pad."""
+"""The seed's measured case (Darveaux et al., Skyworks): 0.25 mm ball, SMD 0.25 package, board."""
 import numpy as np
 import pytest
 
 from bgacheck.solver import bga_kernel, monte_carlo, predict_bga_standoff
 
-SEED = dict(ball_d_mm=0.25, pkg_pad_d_mm=0.25, pkg_pad_type="smd", board_land_d_mm=0.25, board_pad_type="nsmd")
+SEED = dict(ball_d_mm=0.25, pkg_pad_d_mm=0.25, pkg_pad_type="smd", board_land_d_mm=0.25,
+            board_pad_type="nsmd")
 
 
 def test_mounted_height_is_within_10_percent_of_measured_0_145():
@@ -27,7 +28,8 @@ def test_side_wall_wetting_lowers_the_pad_metal_gap_versus_cu_top():
 
 
 def test_lga_joint_is_near_0_025():
-    # Same rule set without the ball (seed Fig. 9: 0.025 mm); stencil table not published, same stencil assumed.
+    # Same rule set without the ball (seed Fig. 9: 0.025 mm); stencil table not published, same
+    # stencil assumed.
     res = predict_bga_standoff(**{**SEED, "ball_d_mm": 0.0})
     assert res.status == 0
     assert float(res.height_mm) == pytest.approx(0.025, rel=0.15)
@@ -42,7 +44,8 @@ def test_rss_tolerance_is_of_the_order_of_0_012_and_ball_dominates():
 
 def test_monte_carlo_sd_matches_measured_0_003_and_is_reproducible():
     params = dict(SEED, paste_w_mm=0.25, stencil_mm=0.1, pkg_mask_t_mm=0.02, te_nominal=0.9)
-    tol = {"ball_d_mm": 0.005, "pkg_pad_d_mm": 0.010, "board_land_d_mm": 0.010, "pkg_mask_t_mm": 0.003,
+    tol = {"ball_d_mm": 0.005, "pkg_pad_d_mm": 0.010, "board_land_d_mm": 0.010,
+           "pkg_mask_t_mm": 0.003,
            "stencil_mm": 0.005, "paste_w_mm": 0.005, "te_nominal": 0.10}
     a = monte_carlo(bga_kernel, params, tol, n_draws=2000, n_balls=10, seed=3)
     b = monte_carlo(bga_kernel, params, tol, n_draws=2000, n_balls=10, seed=3)

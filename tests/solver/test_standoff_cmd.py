@@ -1,18 +1,14 @@
-"""`bga-check standoff` through its own argparse wiring: output, JSON keys and exit codes."""
-import argparse
+"""`bga-check standoff` through the command line, in process: output, JSON keys, exit codes."""
 import json
 
 import pytest
 
-from bgacheck import standoff_cmd
+from bgacheck.cli import main
 
 
 def run(capsys, *argv):
-    parser = argparse.ArgumentParser(prog="bga-check")
-    standoff_cmd.add_parser(parser.add_subparsers(dest="command"))
     try:
-        args = parser.parse_args(["standoff", *argv])
-        code = standoff_cmd.run(args)
+        code = main(["standoff", *argv])
     except SystemExit as exc:  # argparse rejects a flag
         code = exc.code
     out = capsys.readouterr()
@@ -76,7 +72,8 @@ def test_open_joint_exits_1_in_text_mode(capsys):
 
 @pytest.mark.parametrize("argv, first_line", [
     (["--ball-d", "-0.1", "--pkg-pad", "0.25", "--board-pad", "0.25"], "--ball-d must be >= 0"),
-    (["--ball-d", "nan", "--pkg-pad", "0.25", "--board-pad", "0.25"], "--ball-d must be a finite number"),
+    (["--ball-d", "nan", "--pkg-pad", "0.25", "--board-pad", "0.25"],
+     "--ball-d must be a finite number"),
     (["--pkg-pad", "0.25", "--board-pad", "0.25", "--mass-g", "1"], "--mass-g needs --balls"),
 ])
 def test_bad_input_exits_2_with_one_line(capsys, argv, first_line):
@@ -86,5 +83,6 @@ def test_bad_input_exits_2_with_one_line(capsys, argv, first_line):
 
 
 def test_unknown_pad_type_is_rejected_by_argparse_with_exit_2(capsys):
-    code, _, err = run(capsys, "--pkg-pad", "0.25", "--board-pad", "0.25", "--board-pad-type", "foo")
+    code, _, err = run(capsys, "--pkg-pad", "0.25", "--board-pad", "0.25", "--board-pad-type",
+                       "foo")
     assert code == 2 and "invalid choice" in err

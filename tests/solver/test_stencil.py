@@ -2,7 +2,13 @@
 import numpy as np
 import pytest
 
-from bgacheck.solver import aperture_area, aperture_perimeter, area_ratio, aspect_ratio, transfer_efficiency
+from bgacheck.solver import (
+    aperture_area,
+    aperture_perimeter,
+    area_ratio,
+    aspect_ratio,
+    transfer_efficiency,
+)
 
 
 def test_round_area_ratio_is_d_over_4t():

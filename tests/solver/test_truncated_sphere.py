@@ -1,4 +1,4 @@
-"""Closed-form spherical segment: identities, exact re-integration, joints with the centre outside."""
+"""Closed-form spherical segment: identities, exact re-integration, joints with centre outside."""
 import numpy as np
 import pytest
 
@@ -25,7 +25,8 @@ def test_solved_joint_reintegrates_to_its_volume_within_1e9():
     back = zone_volume(A_B, shape["h_board_mm"]) + zone_volume(A_P, shape["h_pkg_mm"])
     np.testing.assert_allclose(back, VOL, rtol=1e-9)
     thin = RNG.uniform(1e-6, 2e-3, 2000)
-    np.testing.assert_allclose(segment_volume(A_B, A_P, segment_height(A_B, A_P, thin)), thin, rtol=1e-12)
+    np.testing.assert_allclose(segment_volume(A_B, A_P, segment_height(A_B, A_P, thin)), thin,
+                               rtol=1e-12)
 
 
 def test_both_rims_lie_on_one_sphere():
@@ -42,11 +43,13 @@ def test_thin_wide_joint_keeps_full_precision():
 
 
 def test_small_board_pad_against_large_package_opening_has_centre_outside_joint():
-    # 0.15 mm board pad against 0.40 mm package opening (docs/sources.md S1): the seed's stepping fails here.
+    # 0.15 mm board pad against 0.40 mm package opening (docs/sources.md S1): the seed's stepping
+    # fails here.
     h = segment_height(0.075, 0.200, 0.004)
     s = segment_shape(0.075, 0.200, h)
     assert h > 0 and s["h_pkg_mm"] < 0 < s["h_board_mm"]
-    assert float(zone_volume(0.075, s["h_board_mm"]) + zone_volume(0.2, s["h_pkg_mm"])) == pytest.approx(0.004, rel=1e-9)
+    volume = zone_volume(0.075, s["h_board_mm"]) + zone_volume(0.2, s["h_pkg_mm"])
+    assert float(volume) == pytest.approx(0.004, rel=1e-9)
     assert s["max_diameter_mm"] == pytest.approx(0.4)
     assert s["rim_angle_pkg_deg"] < 90.0 < s["rim_angle_board_deg"]
 

@@ -6,8 +6,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from bgacheck.core.model import (BoardModel, DesignSettings, Footprint, PadAttrib, PadShape,
-                                 PadTable, TrackTable, ViaTable, Zone)
+from bgacheck.core.model import (
+    BoardModel,
+    DesignSettings,
+    Footprint,
+    PadAttrib,
+    PadShape,
+    PadTable,
+    TrackTable,
+    ViaTable,
+    Zone,
+)
 from bgacheck.core.units import mm_to_nm
 
 ROWS = "ABCDEFGHJKLMNPRTUVWY"
@@ -26,7 +35,8 @@ class Board:
         self.nets = [""]
         self.pads, self.vias, self.tracks, self.fps, self.zones = [], [], [], [], []
         self.settings = DesignSettings(
-            min_clearance_nm=mm_to_nm(clearance_mm), min_hole_clearance_nm=mm_to_nm(hole_clearance_mm),
+            min_clearance_nm=mm_to_nm(clearance_mm),
+            min_hole_clearance_nm=mm_to_nm(hole_clearance_mm),
             netclass_clearance_nm={"Default": mm_to_nm(clearance_mm)})
 
     def net(self, name: str) -> int:
@@ -85,13 +95,16 @@ class Board:
 
     def model(self) -> BoardModel:
         P, V, T = self.pads, self.vias, self.tracks
-        nm = lambda rows, k: np.array([mm_to_nm(r[k]) for r in rows], dtype=np.int64)
+        def nm(rows, k):
+            return np.array([mm_to_nm(r[k]) for r in rows], dtype=np.int64)
+
         fps = []
         for i, f in enumerate(self.fps):
             stop = self.fps[i + 1]["start"] if i + 1 < len(self.fps) else len(P)
-            fps.append(Footprint(index=i, ref=f["ref"], value=f["value"], fpid=f["fpid"], uuid=f"fp-{i}",
-                                 x_nm=mm_to_nm(f["x"]), y_nm=mm_to_nm(f["y"]), rot_deg=0.0,
-                                 side=f["side"], pad_start=f["start"], pad_stop=stop))
+            fps.append(Footprint(index=i, ref=f["ref"], value=f["value"], fpid=f["fpid"],
+                                 uuid=f"fp-{i}", x_nm=mm_to_nm(f["x"]), y_nm=mm_to_nm(f["y"]),
+                                 rot_deg=0.0, side=f["side"], pad_start=f["start"],
+                                 pad_stop=stop))
         pads = PadTable(
             fp_index=np.array([p["fp"] for p in P], dtype=np.int32),
             number=tuple(p["number"] for p in P), uuid=tuple(p["uuid"] for p in P),
@@ -102,7 +115,8 @@ class Board:
             attrib=np.array([p["attrib"] for p in P], dtype=np.int8),
             on_front_cu=np.array([p["front"] for p in P], dtype=bool),
             on_back_cu=np.array([p["back"] for p in P], dtype=bool),
-            mask_w_nm=nm(P, "w"), mask_h_nm=nm(P, "h"), paste_w_nm=nm(P, "w"), paste_h_nm=nm(P, "h"),
+            mask_w_nm=nm(P, "w"), mask_h_nm=nm(P, "h"), paste_w_nm=nm(P, "w"),
+            paste_h_nm=nm(P, "h"),
             drill_nm=nm(P, "drill"), bga_property=np.zeros(len(P), dtype=bool),
             polygon_nm=tuple(None if p["polygon"] is None else mm_to_nm(np.asarray(p["polygon"]))
                              for p in P),
@@ -121,7 +135,8 @@ class Board:
             uuid=tuple(t["uuid"] for t in T), net=np.array([t["net"] for t in T], dtype=np.int32),
             x1_nm=nm(T, "x1"), y1_nm=nm(T, "y1"), x2_nm=nm(T, "x2"), y2_nm=nm(T, "y2"),
             width_nm=nm(T, "w"), layer=np.array([t["layer"] for t in T], dtype=np.int16),
-            is_arc=np.array([t["arc"] for t in T], dtype=bool), xm_nm=nm(T, "xm"), ym_nm=nm(T, "ym"))
+            is_arc=np.array([t["arc"] for t in T], dtype=bool), xm_nm=nm(T, "xm"),
+            ym_nm=nm(T, "ym"))
         return BoardModel(path="hand-built.kicad_pcb", kicad_version="test",
                           copper_layers=self.layers, net_names=tuple(self.nets),
                           footprints=tuple(fps), pads=pads, vias=vias, tracks=tracks,

@@ -11,7 +11,6 @@ import pytest
 
 from bgacheck.api import CheckOptions, check_model
 from bgacheck.core.rules import rules_for_pitch
-
 from routing_boards import Board
 
 OURS = ("ug1099.t2.", "ug1099.t3.", "clearance.")
@@ -45,7 +44,8 @@ def test_a_wide_trace_whose_gaps_meet_the_fab_is_one_note_not_a_width_warning():
     b = bga()
     t = b.track(0.4, -1.0, 0.4, 0.4, 0.21, net="S")  # leaves (0.4 - 0.21) / 2 = 0.095 < S1
     got, _ = findings(b.model())
-    assert [(f.rule_id, f.severity) for f in got] == [("ug1099.t2.trace_space_between_pads", "info")]
+    assert [(f.rule_id, f.severity) for f in got] == [
+        ("ug1099.t2.trace_space_between_pads", "info")]
     f = got[0]
     assert (f.x_mm, f.y_mm) == pytest.approx((0.4, 0.0))
     assert f.pads == ("A1", "A2") and f.layer == "F.Cu"
@@ -61,7 +61,8 @@ def test_narrow_channels_of_one_layer_are_one_note_with_the_narrowest_gap():
     b.track(1.2, -1.0, 1.2, 0.4, 0.21, net="T")  # 0.095 mm each side between A2 and A3
     b.track(2.0, -1.0, 2.0, 0.4, 0.16, net="U")  # 0.12 mm: within the tolerance of S1, not listed
     got, _ = findings(b.model())
-    assert [(f.rule_id, f.severity) for f in got] == [("ug1099.t2.trace_space_between_pads", "info")]
+    assert [(f.rule_id, f.severity) for f in got] == [
+        ("ug1099.t2.trace_space_between_pads", "info")]
     assert got[0].message.startswith("2 channel(s)")
     assert got[0].measured == pytest.approx(0.345 - 0.2 - W1 / 2, abs=1e-4)
 
@@ -72,7 +73,8 @@ def test_three_traces_where_two_fit_give_a_count_note_and_the_fab_gaps_clearance
         b.track(x, -1.0, x, 0.1, 0.05, net=f"S{k}")  # 0.025 mm gaps: below the fab minimum
     got, _ = findings(b.model())
     count = [f for f in got if f.rule_id == "ug1099.t2.routes_between_pads"]
-    assert len(count) == 1 and (count[0].measured, count[0].limit, count[0].unit) == (3.0, 2.0, "count")
+    assert len(count) == 1
+    assert (count[0].measured, count[0].limit, count[0].unit) == (3.0, 2.0, "count")
     assert count[0].severity == "info" and "not an AMD/Xilinx part" in count[0].message
     assert len(count[0].items) == 5
     clearance = {f.rule_id for f in got if f.rule_id.startswith("clearance.")}
@@ -90,7 +92,8 @@ def test_the_route_count_is_a_warning_on_the_vendors_own_part():
 
 
 def test_two_traces_on_the_two_route_row_fit_at_the_advanced_fab_tier():
-    # UG1099's 3-mil two-route row is below the standard tier's 3.5 mil spacing (docs/sources.md R1.5).
+    # UG1099's 3-mil two-route row is below the standard tier's 3.5 mil spacing
+    # (docs/sources.md R1.5).
     b = bga()
     w2, s2 = RS.pad_route2_w_mm, RS.pad_route2_s_mm
     edge = 0.2 + s2 + w2 / 2

@@ -5,7 +5,6 @@ import pytest
 
 from bgacheck.api import CheckOptions, check_model
 from bgacheck.core.rules import rules_for_pitch
-
 from routing_boards import Board
 
 FAB = rules_for_pitch("ug1099", 0.8).min_space_mm  # standard tier: 3.5 mil

@@ -8,7 +8,6 @@ import pytest
 from bgacheck.api import CheckOptions, check_model
 from bgacheck.core.checks import escape
 from bgacheck.core.rules import rules_for_pitch
-
 from routing_boards import Board
 from synth import board, grid_pads, with_copper
 

@@ -9,7 +9,6 @@ import pytest
 from bgacheck.api import CheckOptions, check_model
 from bgacheck.core.checks import land, vias
 from bgacheck.core.units import mm_to_nm
-
 from routing_boards import Board
 
 PITCH = 1.0
@@ -42,7 +41,8 @@ def with_mask(model, extra_mm, which=None):
     mw = p.mask_w_nm.copy()
     sel = slice(None) if which is None else which
     mw[sel] = p.w_nm[sel] + mm_to_nm(extra_mm)
-    return dataclasses.replace(model, pads=dataclasses.replace(p, mask_w_nm=mw, mask_h_nm=mw.copy()))
+    pads = dataclasses.replace(p, mask_w_nm=mw, mask_h_nm=mw.copy())
+    return dataclasses.replace(model, pads=pads)
 
 
 def run(model, **kw):
@@ -110,7 +110,8 @@ def test_ball_size_comes_from_the_footprint_name_then_the_profile():
     for named, want in ((True, 0.6), (False, 0.6)):
         model = grid(ball_in_name=named).model()
         arr = detect_arrays(model)[0]
-        d, src = land.ball_diameter(model, arr, CheckOptions(), rules_for(model, arr, CheckOptions()))
+        rs = rules_for(model, arr, CheckOptions())
+        d, src = land.ball_diameter(model, arr, CheckOptions(), rs)
         assert d == pytest.approx(want)
         assert ("footprint name" in src) == named
     d, src = land.ball_diameter(model, arr, CheckOptions(ball_d_mm=0.45), None)
@@ -148,7 +149,7 @@ def test_vias_outside_the_field_are_held_to_fab_minimums_only():
 
 def test_unfilled_via_in_pad_is_an_error_unless_the_board_declares_fill():
     b = grid(fanout=False)
-    for k, pad in enumerate(b.pads):
+    for pad in b.pads:
         b.via(pad["x"], pad["y"], 0.3, 0.15, net=b.nets[pad["net"]])
     model = with_mask(b.model(), 0.10)
     rep = run(model)

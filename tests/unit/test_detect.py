@@ -1,5 +1,4 @@
 """Area-array detection on in-memory boards: geometry alone decides, at any rotation or side."""
-import numpy as np
 import pytest
 
 from bgacheck.api import CheckOptions, check_model
@@ -56,7 +55,7 @@ def test_two_by_two_chip_scale_part_is_an_array():
 
 def test_paste_only_and_thermal_pads_are_ignored_and_listed():
     balls = grid_pads(4, 4, 0.5, land=0.25)
-    paste = [(f"", x, y, 0.27, 0.27) for _, x, y, _, _ in balls]
+    paste = [("", x, y, 0.27, 0.27) for _, x, y, _, _ in balls]
     thermal = [("EP", 0.0, 0.0, 1.2, 1.2)]
     model = board([
         ("U1", "Lib:DSBGA-16", 0, 0, 0, False, balls + thermal, {}),

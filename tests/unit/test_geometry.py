@@ -9,7 +9,6 @@ import pytest
 from bgacheck.core import geometry as g
 from bgacheck.core.model import PadShape
 from bgacheck.core.units import NM_PER_MM
-
 from routing_boards import Board
 
 BIG = (-1e9, -1e9, 1e9, 1e9)
@@ -49,7 +48,8 @@ def test_rotated_rect_and_oval_pads_are_exact():
     b = Board()
     b.footprint("J1")
     rect = b.pad("1", 0.0, 0.0, 1.0, 0.4, shape=PadShape.RECT, rot=90.0, net="a")  # now 0.4 x 1.0
-    oval = b.pad("2", 3.0, 0.0, 1.0, 0.4, shape=PadShape.OVAL, rot=90.0, net="b")  # vertical stadium
+    oval = b.pad("2", 3.0, 0.0, 1.0, 0.4, shape=PadShape.OVAL, rot=90.0,
+                 net="b")  # vertical stadium
     v = b.via(0.0, 1.0, 0.4, 0.2, net="c")  # 0.5 below the rect's edge centre
     w = b.via(3.0, 1.0, 0.4, 0.2, net="d")  # 0.5 below the oval's top arc centre... at 0.3
     al = items(b.model())

@@ -43,7 +43,8 @@ def test_top_level_metadata_is_valid_and_names_this_version():
     jsonschema.validate(meta, SCHEMA)
     assert meta["versions"][0]["version"] == __version__
     assert meta["identifier"].replace(".", "_") == FOLDER
-    assert meta["versions"][0]["runtime"] == "swig" and meta["versions"][0]["kicad_version"] == "9.0"
+    assert meta["versions"][0]["runtime"] == "swig"
+    assert meta["versions"][0]["kicad_version"] == "9.0"
 
 
 def test_zip_metadata_is_valid_with_version_and_install_size_and_no_download_keys(package):
@@ -69,7 +70,8 @@ def test_zip_holds_the_package_the_solver_the_data_and_the_icon(package):
                      "plugins/docs/sources.md"):
         assert required in names
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
-    assert not [n for n in names if not re.match(r"(metadata\.json|plugins/|resources/icon\.png)", n)]
+    top = re.compile(r"(metadata\.json|plugins/|resources/icon\.png)")
+    assert not [n for n in names if not top.match(n)]
     assert _png_size(icon) == (64, 64)
     assert [_png_size(t) for t in toolbar] == [(24, 24), (24, 24)]
 
@@ -92,3 +94,21 @@ def test_unzipped_plugins_folder_imports_under_the_pcm_folder_name(package, tmp_
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == [__version__, "True"]
+
+
+def test_every_package_folder_and_data_folder_is_in_the_wheel_list():
+    """`pip install` builds from pyproject.toml's explicit list: a package folder missing from
+    it is missing from the installed wheel (tests/cli/test_installed_wheel.py runs that install)."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]
+    listed = set(config["packages"])
+    folders = {"bgacheck" + ("." + ".".join(p.parent.relative_to(ROOT / "plugin").parts)
+                             if p.parent != ROOT / "plugin" else "")
+               for p in (ROOT / "plugin").rglob("__init__.py") if "__pycache__" not in p.parts}
+    folders |= {"bgacheck.solver"}
+    assert folders <= listed, f"add to [tool.setuptools] packages: {sorted(folders - listed)}"
+    data = {f"bgacheck.resources.{d.name}" for d in (ROOT / "resources").iterdir() if d.is_dir()}
+    assert data <= listed and "bgacheck.docs" in listed
+    assert config["package-dir"]["bgacheck.resources"] == "resources"
+    assert config["package-dir"]["bgacheck.docs"] == "docs"

@@ -11,7 +11,8 @@ def _report(pitch, rows=4, cols=4, **opts):
 
 def test_report_names_the_profile_row_or_the_fill_in_used():
     at_08 = _report(0.8).bgas[0].extra["rules"]
-    assert (at_08["profile"], at_08["row_profile"], at_08["row_pitch_mm"]) == ("ug1099", "ug1099", 0.8)
+    assert (at_08["profile"], at_08["row_profile"], at_08["row_pitch_mm"]) == (
+        "ug1099", "ug1099", 0.8)
     at_065 = _report(0.65).bgas[0].extra["rules"]
     assert at_065["row_profile"] == "fill_in" and "fill-in" in at_065["match"]
     tier = _report(0.8, fab_tier="advanced").bgas[0].extra["rules"]["fab_tier"]

@@ -1,7 +1,8 @@
-"""JUnit renderer: one suite per BGA, one case per rule, failures by threshold and waivers."""
+"""JUnit renderer: one suite per BGA, one case per rule (passes included, so that a fixed problem
+turns green instead of vanishing), failures by threshold and waivers."""
 import xml.etree.ElementTree as ET
 
-from bgacheck.render.junit import render_junit
+from bgacheck.render.junit import RULES_PER_BGA, RULES_PER_BOARD, render_junit
 from ci_reports import kicad_violation, make_report
 
 
@@ -18,10 +19,11 @@ def test_one_suite_per_bga_plus_board_and_one_case_per_rule():
     root = _parse(make_report())
     assert [s.get("name") for s in root.findall("testsuite")] == ["bga-check.U1",
                                                                   "bga-check.board"]
-    assert sorted(_cases(root, "bga-check.U1")) == sorted([
-        "detection", "bga.fanout.unfanned", "bga.land.note", "ug1099.t1.pad_to_via",
-        "ug1099.t3.channel_width", "standoff"])
-    assert list(_cases(root, "bga-check.board")) == ["board.clearance"]
+    reported = {"bga.fanout.unfanned", "bga.land.note", "ug1099.t1.pad_to_via",
+                "ug1099.t3.channel_width"}
+    assert set(_cases(root, "bga-check.U1")) == (
+        {"detection", "standoff"} | reported | set(RULES_PER_BGA))
+    assert set(_cases(root, "bga-check.board")) == {"board.clearance"} | set(RULES_PER_BOARD)
 
 
 def test_at_the_default_threshold_errors_and_warnings_fail_info_passes():
@@ -30,8 +32,38 @@ def test_at_the_default_threshold_errors_and_warnings_fail_info_passes():
     failed = {n for n, c in cases.items() if c.find("failure") is not None}
     assert failed == {"bga.fanout.unfanned", "ug1099.t1.pad_to_via", "ug1099.t3.channel_width"}
     assert root.get("failures") == "4"  # the board warning too
-    assert root.get("tests") == str(len(cases) + 1)
+    n_cases = len(cases) + len(_cases(root, "bga-check.board"))
+    assert root.get("tests") == str(n_cases)
     assert "UG1099 Table 1" in cases["ug1099.t1.pad_to_via"].find("failure").text
+
+
+def test_a_fixed_problem_keeps_its_case_and_passes():
+    report = make_report()
+    before = _cases(_parse(report), "bga-check.U1")
+    report.findings = [f for f in report.findings if f.rule_id != "ug1099.t1.pad_to_via"]
+    after = _cases(_parse(report), "bga-check.U1")
+    assert before["ug1099.t1.pad_to_via"].find("failure") is not None
+    assert set(after) == set(before)
+    assert after["ug1099.t1.pad_to_via"].find("failure") is None
+    assert after["ug1099.t1.pad_to_via"].find("system-out").text == "checked: nothing found"
+
+
+def test_partly_waived_finding_fails_naming_its_new_items():
+    report = make_report()
+    idx = [f.rule_id for f in report.sorted_findings()].index("ug1099.t1.pad_to_via")
+    report.meta["ci"] = {"partial": {idx: {"new": ["via at (1.0000, 2.0000) mm"],
+                                           "waived": 24}}}
+    fail = _cases(_parse(report), "bga-check.U1")["ug1099.t1.pad_to_via"].find("failure")
+    assert "(new: via at (1.0000, 2.0000) mm)" in fail.get("message")
+    assert "24 item(s) waived" in fail.text
+
+
+def test_error_report_is_one_errored_case():
+    report = make_report()
+    report.meta["ci"] = {"error": "board file not found: x.kicad_pcb", "exit_code": 2}
+    root = _parse(report)
+    assert (root.get("tests"), root.get("errors"), root.get("failures")) == ("1", "1", "0")
+    assert "board file not found" in root.find(".//error").get("message")
 
 
 def test_error_threshold_lets_warnings_pass_with_their_text():
@@ -65,7 +97,7 @@ def test_kicad_suite_has_one_case_per_violation_type():
 
 
 def test_rules_checked_without_findings_are_passing_cases():
-    report = make_report(rules_checked=["ug1099.t2.mask_web", "ug1099.t1.pad_to_via"])
+    report = make_report(rules_checked=["x.extra_rule", "ug1099.t1.pad_to_via"])
     cases = _cases(_parse(report), "bga-check.U1")
-    assert "ug1099.t2.mask_web" in cases
-    assert len(cases["ug1099.t2.mask_web"]) == 0
+    assert "x.extra_rule" in cases
+    assert cases["x.extra_rule"].find("failure") is None

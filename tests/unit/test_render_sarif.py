@@ -93,3 +93,38 @@ def test_no_kicad_run_without_a_kicad_record():
     report = make_report()
     report.meta["ci"] = {"kicad": {"ran": False, "note": "kicad-cli not found on PATH"}}
     assert len(sarif_dict(report)["runs"]) == 1
+
+
+def test_uri_is_relative_to_the_repository_and_each_board_has_its_own_automation_id():
+    report = _ci_report()
+    report.meta["ci"]["board_uri"] = "hw/main/board.kicad_pcb"
+    runs = sarif_dict(report)["runs"]
+    uri = runs[0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == "hw/main/board.kicad_pcb"
+    assert [r["automationDetails"]["id"] for r in runs] == [
+        "bga-check/hw/main/board.kicad_pcb/", "kicad-drc/hw/main/board.kicad_pcb/"]
+    other = _ci_report()
+    other.meta["ci"]["board_uri"] = "hw/io/board.kicad_pcb"
+    assert sarif_dict(other)["runs"][0]["automationDetails"]["id"] != runs[0][
+        "automationDetails"]["id"]
+
+
+def test_error_report_is_valid_sarif_with_an_unsuccessful_invocation(validator):
+    report = make_report()
+    report.meta["ci"] = {"error": "kicad-cli not found on PATH", "exit_code": 3,
+                         "board_uri": "hw/board.kicad_pcb"}
+    doc = sarif_dict(report)
+    assert list(validator.iter_errors(doc)) == []
+    inv = doc["runs"][0]["invocations"][0]
+    assert (inv["executionSuccessful"], inv["exitCode"]) == (False, 3)
+    assert doc["runs"][0]["results"] == []
+
+
+def test_partly_waived_results_name_their_new_items(validator):
+    report = _ci_report()
+    idx = [f.rule_id for f in report.sorted_findings()].index("ug1099.t1.pad_to_via")
+    report.meta["ci"]["partial"] = {idx: {"new": ["via at (1.0000, 2.0000) mm"], "waived": 3}}
+    doc = sarif_dict(report)
+    assert list(validator.iter_errors(doc)) == []
+    res = next(r for r in doc["runs"][0]["results"] if r["ruleId"] == "ug1099.t1.pad_to_via")
+    assert res["properties"]["new_items"] == ["via at (1.0000, 2.0000) mm"]

@@ -44,7 +44,7 @@ def test_every_resolved_value_has_a_source_and_an_origin():
 
 
 def test_formulas_reproduce_published_numbers_or_the_profile_says_why():
-    """Published UG1099/Intel figures agree with the formula to 1 mil, else a `disagrees` note exists."""
+    """Published UG1099/Intel figures match the formula to 1 mil, else a `disagrees` note exists."""
     checked = 0
     for rs in all_rulesets():
         for key, rv in rs.values.items():
@@ -55,7 +55,8 @@ def test_formulas_reproduce_published_numbers_or_the_profile_says_why():
             if rv.disagrees:
                 assert off > MIL_MM, f"{rs.profile} {rs.pitch_mm} {key}: stale disagrees note"
             else:
-                assert off <= MIL_MM + 1e-9, f"{rs.profile} {rs.pitch_mm} {key}: {rv.value} vs {rv.published}"
+                assert off <= MIL_MM + 1e-9, \
+                    f"{rs.profile} {rs.pitch_mm} {key}: {rv.value} vs {rv.published}"
     assert checked > 100
 
 
@@ -171,7 +172,7 @@ def test_ruleset_is_frozen_and_exposes_values_by_name():
     with pytest.raises(dataclasses.FrozenInstanceError):
         rs.profile = "x"
     with pytest.raises(AttributeError):
-        rs.no_such_rule
+        rs.no_such_rule  # noqa: B018 - the attribute lookup itself must raise
     assert rs.as_dict()["values"]["land_d_mm"]["value"] == 0.50
 
 
@@ -198,7 +199,8 @@ land_d_mm = 0.45
     assert at08.land_d_mm == 0.45 and at08["land_d_mm"].origin == "override"
     assert "demo.bgacheck.toml" in at08.source("land_d_mm")
     assert at08.route_dist_pads_mm == pytest.approx(0.35)  # formulas see the overridden land
-    assert at08.stencil_thickness_mm == 0.12 and at08.source("mask_web_min_mm") == "Acme PCB quote 2025-03"
+    assert at08.stencil_thickness_mm == 0.12
+    assert at08.source("mask_web_min_mm") == "Acme PCB quote 2025-03"
     assert at08.mask_web_min_mm == 0.075 and at08["mask_web_min_mm"].origin == "override"
     at10 = rules_for_pitch(ov.profile, 1.0, 1.0, ov.fab_tier, ov)
     assert at10.land_d_mm == 0.47 and at10.stencil_thickness_mm == 0.12

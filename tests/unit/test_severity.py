@@ -10,7 +10,6 @@ from __future__ import annotations
 import pytest
 
 from bgacheck.api import CheckOptions, check_model
-
 from routing_boards import Board
 
 AMD_PART = "XCZU4CG-1SFVC784E"
@@ -44,7 +43,8 @@ def test_vendor_via_figures_warn_only_for_the_vendors_part_or_a_chosen_profile(v
                                                                               severity):
     b = grid(value=value, via=(0.60, 0.30))  # UG1099 1.0 mm: VD 0.48, VH 0.25
     report = check_model(b.model(), CheckOptions(profile="ug1099" if chosen else None))
-    pads, drills = by_rule(report, "ug1099.t1.via_pad_diameter"), by_rule(report, "ug1099.t1.via_drill")
+    pads = by_rule(report, "ug1099.t1.via_pad_diameter")
+    drills = by_rule(report, "ug1099.t1.via_drill")
     assert [f.severity for f in pads] == [severity] and [f.severity for f in drills] == [severity]
     assert pads[0].measured == pytest.approx(0.60) and pads[0].limit == pytest.approx(0.48)
     assert pads[0].fix

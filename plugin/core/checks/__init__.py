@@ -7,7 +7,7 @@ each appends Findings to ``ctx.findings`` and returns a dict filed under the BGA
 for findings that are about the board (or the run's options) rather than one BGA.
 To add a check: write the module, then add one line here.
 """
-from . import board_notes, channels, clearance, escape, fanout, land, standoff, vias
+from . import assembly, board_notes, channels, clearance, escape, fanout, land, standoff, vias
 
 __all__ = ["ARRAY_STAGES", "BOARD_STAGES"]
 
@@ -19,6 +19,7 @@ ARRAY_STAGES = (
     ("clearance", clearance.check),
     ("escape", escape.check),
     ("standoff", standoff.check),
+    ("assembly", assembly.check),
 )
 BOARD_STAGES = (
     ("board_notes", board_notes.check),

@@ -22,10 +22,18 @@ from typing import Any
 import numpy as np
 
 from ..context import ArrayContext
-from ..severity import beyond_tolerance, recommendation_applies
-from ..geometry import (DIST_TOL_NM, PAD, TRACK, VIA, AreaLayer, area_box, nearest,
-                        point_pairs_within)
+from ..geometry import (
+    DIST_TOL_NM,
+    PAD,
+    TRACK,
+    VIA,
+    AreaLayer,
+    area_box,
+    nearest,
+    point_pairs_within,
+)
 from ..report import Finding
+from ..severity import beyond_tolerance, recommendation_applies
 from ..units import NM_PER_MM
 
 __all__ = ["check", "analyse", "box_for", "describe_item", "ChannelResult", "NEIGHBOUR_TOL"]
@@ -61,8 +69,10 @@ class ChannelResult:
 
 
 def analyse(ctx: ArrayContext) -> ChannelResult:
-    """Channel findings of one array, made once and kept on the context: the clearance stage
-    reads the claims and reuses the layer geometry."""
+    """Channel findings of one array, made once and kept on the context.
+
+    The clearance stage reads the claims and reuses the layer geometry.
+    """
     if "channels" not in ctx.shared:
         ctx.shared["channels"] = _analyse(ctx)
     return ctx.shared["channels"]
@@ -123,14 +133,14 @@ def _ball_neighbours(model, arr, al: AreaLayer):
     pos = {int(i): k for k, i in enumerate(al.index) if al.kind[k] == PAD}
     items = np.array([pos.get(int(i), -1) for i in arr.ball_pads])
     code = {(int(r), int(c)): k for k, (r, c) in enumerate(zip(arr.row, arr.col))}
-    a, b = [], []
+    pairs: list[tuple[int, int]] = []
     for k, (r, c) in enumerate(zip(arr.row, arr.col)):
         for nbr in ((int(r), int(c) + 1), (int(r) + 1, int(c))):
             j = code.get(nbr)
             if j is not None and items[k] >= 0 and items[j] >= 0:
-                a.append(items[k])
-                b.append(items[j])
-    a, b = np.array(a, dtype=np.int64), np.array(b, dtype=np.int64)
+                pairs.append((items[k], items[j]))
+    a = np.array([q for q, _ in pairs], dtype=np.int64)
+    b = np.array([q for _, q in pairs], dtype=np.int64)
     p = model.pads
     # Keep true neighbours only (secondary fields have their own grid numbering).
     d = np.hypot(*(np.array([p.x_nm[al.index[a]] - p.x_nm[al.index[b]],
@@ -263,8 +273,10 @@ def _judge(model, arr, rs, al, what, tag, ia, ib, tracks, n, max_n, room_nm, at,
 
 
 def _pitch_matches(model, al, ia, ib, rs) -> bool:
-    """The channel is as long as the pitch the rule row was picked for (a 0.8 x 0.65 grid's
-    0.8 mm channels are not held to the 0.65 mm row)."""
+    """Whether the channel is as long as the pitch the rule row was picked for.
+
+    A 0.8 x 0.65 grid's 0.8 mm channels are not held to the 0.65 mm row.
+    """
     table = model.pads if al.kind[ia] == PAD else model.vias
     d = float(np.hypot(float(table.x_nm[al.index[ia]] - table.x_nm[al.index[ib]]),
                        float(table.y_nm[al.index[ia]] - table.y_nm[al.index[ib]])))
@@ -272,8 +284,11 @@ def _pitch_matches(model, al, ia, ib, rs) -> bool:
 
 
 def _pads_named(model, al, ball_of_net, lead, ends) -> tuple[str, ...]:
-    """Ball names for a finding: the channel's own balls by their pads, then the balls of the
-    lead items' nets where a net has one ball in the array."""
+    """Ball names for a finding.
+
+    The channel's own balls by their pads, then the balls of the lead items' nets where a net
+    has one ball in the array.
+    """
     names = [model.pads.number[al.index[q]] if al.kind[q] == PAD
              else ball_of_net.get(int(al.net[q])) for q in (*ends, *lead)]
     return tuple(dict.fromkeys(n for n in names if n))

@@ -42,11 +42,13 @@ def board_limits_nm(model) -> tuple[float, float, str, str]:
 
 
 def check(ctx: ArrayContext) -> None:
-    """Clearance findings for one array's area on every layer; a pair seen under another array
-    (overlapping areas) is not reported twice."""
+    """Clearance findings for one array's area on every layer.
+
+    A pair seen under another array (overlapping areas) is not reported twice.
+    """
     seen = ctx.board.setdefault("clearance_pairs", set())
     res = channels.analyse(ctx)
-    for layer, al in res.layers.items():
+    for al in res.layers.values():
         ctx.findings.extend(_layer_findings(ctx.model, ctx.arr, ctx.rules, al, seen))
 
 

@@ -12,6 +12,7 @@ board and that carry no tracks or only a few stray ones).
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 
@@ -67,7 +68,8 @@ def routing_layers(model) -> tuple[list[str], list[str]]:
     count, length = _track_use(model, n)
     cover = _zone_cover(model, n)
     zoned = {z.layer for z in model.zones}
-    routing, planes = [], []
+    routing: list[str] = []
+    planes: list[str] = []
     for k, name in enumerate(model.copper_layers):
         outer = k in (0, n - 1)
         plane = bool(PLANE_LAYER.search(name))
@@ -99,9 +101,12 @@ def _track_use(model, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _zone_cover(model, n: int) -> list:
-    """Per copper layer, the share of the board's extent its filled zones cover; None where the
-    model has no fill outlines for the layer's zones (the share is then unknown). Fills of one
-    layer do not overlap (KiCad cuts each zone's fill out of the others'), so areas add up."""
+    """Per copper layer, the share of the board's extent its filled zones cover.
+
+    None where the model has no fill outlines for the layer's zones (the share is then
+    unknown). Fills of one layer do not overlap (KiCad cuts each zone's fill out of the
+    others'), so areas add up.
+    """
     extent = _extent(model)
     cover: list = [None] * n
     if extent is None:
@@ -128,8 +133,10 @@ def _ring_area(ring) -> float:
 
 
 def _extent(model):
-    """(min xy, max xy) [nm] of every pad, via, track end and zone fill vertex; the board's
-    extent, as the model holds no outline. None for an empty board."""
+    """(min xy, max xy) [nm] of every pad, via, track end and zone fill vertex.
+
+    The board's extent, as the model holds no outline. None for an empty board.
+    """
     p, v, t = model.pads, model.vias, model.tracks
     xs = [np.asarray(p.x_nm, float), np.asarray(v.x_nm, float), np.asarray(t.x1_nm, float),
           np.asarray(t.x2_nm, float)]
@@ -148,7 +155,7 @@ def _extent(model):
 
 
 def routes_per_channel(rs) -> tuple[int, str]:
-    """1 or 2 routes per channel: 2 where the profile's two-route rows fit between lands and vias."""
+    """1 or 2 routes per channel: 2 where the profile's two-route rows fit between lands, vias."""
     two = all(
         getattr(rs, f"{t}_route2_w_mm") is not None and getattr(rs, f"routes_between_{t}s_max") >= 2
         and routes_fit(2, getattr(rs, f"{t}_route2_w_mm"), getattr(rs, f"{t}_route2_s_mm"),
@@ -191,7 +198,7 @@ def check(ctx: ArrayContext) -> dict:
             f"{e['routes_per_channel']} routes) = {e['layers_ratio']:.2f} -> "
             f"{e['layers_needed']} routing layer(s); board has {e['routing_layers']} "
             f"of {e['copper_layers']} copper layers for routing")
-    common = dict(ref=fp.ref, x_mm=fp.x_nm / NM_PER_MM, y_mm=fp.y_nm / NM_PER_MM,
+    common: dict[str, Any] = dict(ref=fp.ref, x_mm=fp.x_nm / NM_PER_MM, y_mm=fp.y_nm / NM_PER_MM,
                   unit="count", source=src, items=((f"footprint {fp.ref}", fp.uuid,
                                                     fp.x_nm / NM_PER_MM, fp.y_nm / NM_PER_MM),))
     findings.append(Finding(

@@ -3,16 +3,17 @@
 A ball is fanned out when a track or via of its net touches its land on the ball's copper layer,
 or a filled zone of its net covers it. Balls with no net, no-connect pins and KiCad's
 "unconnected-" nets are skipped, and so are balls whose net reaches no other pad (nothing to
-connect: KiCad's DRC reports no unconnected item for them either). A via joined to a ball (stub or in the pad) that touches
-nothing else on any layer, while its net has other pads to reach, is a dangling dog-bone.
+connect: KiCad's DRC reports no unconnected item for them either). A via joined to a ball (stub
+or in the pad) that touches nothing else on any layer, while its net has other pads to reach, is
+a dangling dog-bone.
 Everything is restricted to the array's box and found with one spatial index per layer.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ..geometry import DIST_TOL_NM, PAD, TRACK, VIA, AreaLayer, area_box
 from ..context import ArrayContext
+from ..geometry import DIST_TOL_NM, PAD, TRACK, VIA, AreaLayer, area_box
 from ..units import NM_PER_MM
 from .land import make_finding, pad_item
 from .vias import classify_vias
@@ -73,8 +74,8 @@ def check(ctx: ArrayContext) -> dict:
     lonely = (pads_per_net[p.net[balls]] < 2) & ~skip  # the net reaches no other pad
 
     unrouted = np.flatnonzero(~fanned & ~skip & ~lonely)
-    for k in unrouted:
-        i = balls[k]
+    for ball_k in unrouted:
+        i = balls[ball_k]
         out.append(make_finding(
             "fanout.unrouted_ball", "error",
             f"ball {p.number[i]} (net {model.net_names[p.net[i]]}) has no track, via or zone "

@@ -148,8 +148,11 @@ def _support_nm(model, idx, ux, uy, w, h):
 
 
 def mask_webs(model, arr) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(a, b, web_nm): solder-mask web between neighbouring balls' openings, measured along the
-    centre line (exact for round openings and for rectangles facing each other)."""
+    """(a, b, web_nm): solder-mask web between neighbouring balls' openings.
+
+    Measured along the centre line (exact for round openings and for rectangles facing each
+    other).
+    """
     p = model.pads
     a, b = grid_neighbours(arr)
     ia, ib = arr.ball_pads[a], arr.ball_pads[b]
@@ -157,8 +160,10 @@ def mask_webs(model, arr) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     dy = (p.y_nm[ib] - p.y_nm[ia]).astype(float)
     d = np.hypot(dx, dy)
     ux, uy = dx / np.maximum(d, 1), dy / np.maximum(d, 1)
-    sa = _support_nm(model, ia, ux, uy, p.mask_w_nm[ia].astype(float), p.mask_h_nm[ia].astype(float))
-    sb = _support_nm(model, ib, ux, uy, p.mask_w_nm[ib].astype(float), p.mask_h_nm[ib].astype(float))
+    sa = _support_nm(model, ia, ux, uy, p.mask_w_nm[ia].astype(float),
+                     p.mask_h_nm[ia].astype(float))
+    sb = _support_nm(model, ib, ux, uy, p.mask_w_nm[ib].astype(float),
+                     p.mask_h_nm[ib].astype(float))
     keep = (p.mask_w_nm[ia] > 0) & (p.mask_w_nm[ib] > 0)
     return a[keep], b[keep], (d - sa - sb)[keep]
 
@@ -209,7 +214,8 @@ def check(ctx: ArrayContext) -> dict:
     lo, hi = rs.land_d_min_mm, rs.land_d_max_mm
     applies, why = recommendation_applies(ctx, "land_d_mm")
     sev, aside = ("warning", "") if applies else ("info", f" ({why})")
-    for lim, cmp, word, worst in ((lo, np.less, "smaller", "min"), (hi, np.greater, "larger", "max")):
+    bounds = ((lo, np.less, "smaller", "min"), (hi, np.greater, "larger", "max"))
+    for lim, cmp, word, worst in bounds:
         if lim is None:
             continue
         bad = np.flatnonzero(cmp(land, lim + (-SLACK_MM if worst == "min" else SLACK_MM)))
@@ -302,7 +308,8 @@ def check(ctx: ArrayContext) -> dict:
             # that leaves a dam between the lands).
             out.append(_aggregate("fab.mask_clearance", "info",
                                   "{n} NSMD land{s} with {v:.3f} mm mask clearance per side, below "
-                                  f"the {rs.fab_tier} tier's " + "{lim:.3f} mm (smallest at {ball}): "
+                                  f"the {rs.fab_tier} tier's "
+                                  "{lim:.3f} mm (smallest at {ball}): "
                                   "the fab will open the mask to its minimum",
                                   arr, model, bad, clear[bad], lim, src("mask_expansion_min_mm"),
                                   fix=f"mask opening = land + {2 * lim:.3f} mm, or margin 0 to "
@@ -328,17 +335,17 @@ def check(ctx: ArrayContext) -> dict:
         deg = np.bincount(np.r_[a[sel], b[sel]], minlength=len(balls))[group]
         centre = group[np.argmax(deg)]
         idx = balls[[centre, *(g for g in group if g != centre)]]
-        worst = float(web_mm[sel].min())
+        thinnest = float(web_mm[sel].min())
         wider = bool(opened[group].any())
         out.append(make_finding(
             "fab.mask_web", "warning" if wider else "info",
-            f"solder-mask web {max(worst, 0):.3f} mm around {p.number[balls[centre]]}"
-            f"{' (openings merge)' if worst <= 0 else ''}, below the {rs.fab_tier} tier's "
+            f"solder-mask web {max(thinnest, 0):.3f} mm around {p.number[balls[centre]]}"
+            f"{' (openings merge)' if thinnest <= 0 else ''}, below the {rs.fab_tier} tier's "
             f"{web_lim:.3f} mm ({int(sel.sum())} neighbour pair{'s' if sel.sum() != 1 else ''}): "
             "the fab removes such webs, leaving no dam against bridging"
             + (f"; openings wider than the array's {usual_m:.3f} mm"
                + (f" or {rs.profile}'s {vendor_m:.3f} mm" if vendor_m else "") if wider else ""),
-            arr, model, idx, [pad_item(model, i) for i in idx], worst, web_lim, "mm", web_src,
+            arr, model, idx, [pad_item(model, i) for i in idx], thinnest, web_lim, "mm", web_src,
             layer="F.Mask" if arr.footprint.side == "top" else "B.Mask",
             fix=(f"open the mask to {vendor_m or usual_m:.3f} mm" if wider else
                  "a fab tier that holds the web, or accept gang relief")))

@@ -21,7 +21,7 @@ SOURCE = ("seed: Darveaux et al. (Skyworks), 'Determining Standoff', conservatio
           "solver defaults in bgacheck.solver.DEFAULTS")
 
 
-def predict(model, arr, options, rs) -> tuple[dict, object]:
+def predict(model, arr, options, rs) -> tuple[dict, solver.StandoffResult]:
     """Solver inputs read from the board for one array, and the solver's StandoffResult."""
     p = model.pads
     balls = arr.ball_pads
@@ -75,7 +75,8 @@ def check(ctx: ArrayContext) -> dict:
     if ok.any():
         spread = float(h[ok].max() - h[ok].min())
         lines.append(f"standoff {extra['height_mm']:.3f} +/- {extra['tolerance_mm']:.3f} mm "
-                     f"(collapse {extra['collapse_mm']:.3f} mm, ball-to-ball spread {spread:.3f} mm)")
+                     f"(collapse {extra['collapse_mm']:.3f} mm, "
+                     f"ball-to-ball spread {spread:.3f} mm)")
         out.append(make_finding(
             "standoff.predicted", "info",
             f"predicted standoff {extra['height_mm']:.3f} +/- {extra['tolerance_mm']:.3f} mm "

@@ -16,9 +16,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..context import ArrayContext
+from ..geometry import DIST_TOL_NM, PAD, TRACK, VIA, AreaLayer, area_box, nearest, neighbours_within
 from ..options import HDI_VIA_TYPES
-from ..geometry import (DIST_TOL_NM, PAD, TRACK, VIA, AreaLayer, area_box, nearest,
-                        neighbours_within)
 from ..report import Finding
 from ..rules import tiers_allowing
 from ..severity import beyond_tolerance, recommendation_applies
@@ -98,8 +97,11 @@ def classify_vias(model, arr, layer: int, al: AreaLayer | None = None):
 
 
 def field_vias(model, arr, sel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per via of ``sel``: True when it sits between populated balls; and its clearance [nm] to
-    the nearest ball land around it (via pad edge to land edge; inf for non-field vias)."""
+    """Per via of ``sel``: whether it sits between populated balls, and its clearance [nm].
+
+    The clearance is to the nearest ball land around it (via pad edge to land edge; inf for
+    non-field vias).
+    """
     p, v = model.pads, model.vias
     balls = arr.ball_pads
     half_diag = float(np.hypot(arr.pitch_x_nm, arr.pitch_y_nm)) / 2.0
@@ -107,7 +109,8 @@ def field_vias(model, arr, sel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if arr.staggered:
         half_diag, need = arr.min_spacing_nm / np.sqrt(3.0), 3
     vi, bk = neighbours_within(np.column_stack([p.x_nm[balls], p.y_nm[balls]]),
-                               np.column_stack([v.x_nm[sel], v.y_nm[sel]]), FIELD_RADIUS * half_diag)
+                               np.column_stack([v.x_nm[sel], v.y_nm[sel]]),
+                               FIELD_RADIUS * half_diag)
     counts = np.bincount(vi, minlength=len(sel))
     field = counts >= need
     d = np.hypot((v.x_nm[sel[vi]] - p.x_nm[balls[bk]]).astype(float),
@@ -132,8 +135,8 @@ def _group(rule, severity, msg, arr, model, vias_idx, balls_k, values, limit, so
     return make_finding(rule, severity, msg.format(n=len(vias_idx), v=float(values[k]),
                                                    s="" if len(vias_idx) == 1 else "s"),
                         arr, model, pads, items + [pad_item(model, i) for i in pads],
-                        values[k], limit, unit, source, at=(v.x_nm[vias_idx[0]], v.y_nm[vias_idx[0]]),
-                        fix=fix)
+                        values[k], limit, unit, source,
+                        at=(v.x_nm[vias_idx[0]], v.y_nm[vias_idx[0]]), fix=fix)
 
 
 def _vendor_sizes(ctx, sel, governed, ball_of, d, drill, out) -> None:
@@ -231,14 +234,14 @@ def _dogbones(ctx, sel, dogbone, field, clearance, ball_of, stubs, out) -> list[
     tol = float(rs.dogbone_clearance_tol_mm or 0.05)
     bad = np.flatnonzero(loss > tol + 1e-6)
     if len(bad):
-        j = fld[bad]
+        off = fld[bad]
         worst = int(np.argmax(loss[bad]))
         out.append(_group(
             "ug1099.t1.pad_to_via", "warning",
             "{n} via{s} between balls off the four-ball centre: " +
-            f"{clearance[j[worst]] / NM_PER_MM:.3f} mm to the nearest land where the centred via "
-            f"keeps {centred[bad][worst] / NM_PER_MM:.3f} mm (loss up to {{v:.3f}} mm)",
-            arr, model, sel[j], ball_of[j], loss[bad], tol,
+            f"{clearance[off[worst]] / NM_PER_MM:.3f} mm to the nearest land where the centred "
+            f"via keeps {centred[bad][worst] / NM_PER_MM:.3f} mm (loss up to {{v:.3f}} mm)",
+            arr, model, sel[off], ball_of[off], loss[bad], tol,
             f"{rs.source('pad_to_via_mm')}; tolerance: {rs.source('dogbone_clearance_tol_mm')}",
             fix=f"centre the via between its four balls ({rs.pad_to_via_mm:.3f} mm from each)"))
     return [float(x) for x in loss]

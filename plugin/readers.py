@@ -1,10 +1,9 @@
 """Which reader turns a board file into the BoardModel: the native one, or KiCad's pcbnew.
 
-``auto`` (the default) reads with KiCad's pcbnew where it can be imported (the reference), and
-natively where it cannot (a machine without KiCad); ``native`` always reads the file itself. The
-native reader does not yet match pcbnew on every board tested (custom pads of stroked primitives
-and two real boards differ; see the differential tests), so it is not yet the default where
-pcbnew is there. The report's meta says which reader ran and why.
+``auto`` (the default) reads the file natively. It falls back to pcbnew, when pcbnew can be
+imported, for a file the native reader does not cover: a format older than KiCad 6 or newer than
+KiCad 10, or a board whose ``.kicad_dru`` sets mask or paste margins by rule (pcbnew evaluates
+those rules, the native reader does not). The report's meta says which reader ran and why.
 """
 from __future__ import annotations
 
@@ -77,12 +76,6 @@ def read_board(path: str, reader: str = DEFAULT_READER) -> tuple[BoardModel, dic
     from .board_file import BoardFileError, read_board_file
 
     note = ""
-    if reader == "auto" and _pcbnew_available():
-        # Until the native reader matches pcbnew on every board we test (README, Known limits),
-        # auto prefers KiCad's own loader where it is installed.
-        model = _read_pcbnew(path)
-        return model, {"reader": "pcbnew", "load_s": time.perf_counter() - t0,
-                       "reader_note": "auto: pcbnew is installed and is the reference reader"}
     if reader == "auto":
         rule = margin_rules(path)
         if rule and _pcbnew_available():

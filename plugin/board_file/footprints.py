@@ -72,9 +72,15 @@ def _set_orientation(fp: FootprintRecord, deg: float) -> None:
 
 _SEP = b"\n\t\t("
 _CHILD_HEAD = re.compile(
-    rb"\n\t\t\((pad|property|fp_text|at|layer|uuid|tstamp|attr|solder_mask_margin|"
+    rb"\n\t\t\((pad|fp_text|at|layer|uuid|tstamp|attr|solder_mask_margin|"
     rb"solder_paste_margin|solder_paste_margin_ratio|solder_paste_ratio|zone_connect)"
-    rb"(?=[ \t\r\n)])")
+    rb'(?=[ \t\r\n)])|\n\t\t\((property)[ \t]+"(?:Reference|Value)"')
+_NUM = rb"([-+]?[0-9.]+(?:[eE][-+]?[0-9]+)?)"
+_CRTYD_LINE = re.compile(
+    rb"\(fp_line[ \t\r\n]+\(start[ \t]+" + _NUM + rb"[ \t]+" + _NUM + rb"\)[ \t\r\n]+"
+    rb"\(end[ \t]+" + _NUM + rb"[ \t]+" + _NUM + rb"\)[ \t\r\n]+"
+    rb'\(stroke[ \t\r\n]+\(width[ \t]+[-+0-9.eE]+\)[ \t\r\n]+\(type[ \t]+[a-z_]+\)[ \t\r\n]*\)'
+    rb'[ \t\r\n]+\(layer[ \t]+"([FB]\.CrtYd)"\)')
 _KEY = re.compile(rb"\(([A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -90,7 +96,7 @@ def _wanted_children(data: bytes, start: int, end: int):
     close -= 1
     if close <= start or data[close] != 0x29:
         return None
-    starts = {m.start() + 3: m.group(1).decode("ascii")
+    starts = {m.start() + 3: (m.group(1) or m.group(2)).decode("ascii")
               for m in _CHILD_HEAD.finditer(data, start, close)}
     pos = data.find(b"CrtYd", start, close)
     while pos >= 0:
@@ -150,7 +156,8 @@ def read_footprint(data: bytes, start: int, end: int, ctx) -> FootprintRecord:
             if key == "property":
                 m = _PROPERTY.match(data, cstart, cend)
                 if m is not None:
-                    _field(fp, unescape(m.group(1)), unescape(m.group(2)))
+                    if m.group(1) in (b"Reference", b"Value"):
+                        _field(fp, m.group(1).decode("ascii"), unescape(m.group(2)))
                     continue
             elif key == "fp_text":
                 m = _FP_TEXT.match(data, cstart, cend)
@@ -160,6 +167,11 @@ def read_footprint(data: bytes, start: int, end: int, ctx) -> FootprintRecord:
                 continue
             elif key in _SHAPES:
                 if data.find(b"CrtYd", cstart, cend) < 0:
+                    continue
+                m = _CRTYD_LINE.match(data, cstart, cend)
+                if m is not None:  # the usual courtyard line: no tree needed
+                    x0, y0, x1, y1, layer = (g.decode("ascii") for g in m.groups())
+                    fp.crtyd.append((layer, ["fp_line", ["start", x0, y0], ["end", x1, y1]]))
                     continue
             elif key not in _WANTED:
                 continue

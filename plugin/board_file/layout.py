@@ -87,20 +87,37 @@ def split(data: bytes, start: int, end: int, depth: int, unit: bytes | None,
         if data[pos:head_end].strip(_SPACE):
             return None
     children = []
-    pos = first
+    if first < 0:
+        return head, children
     skip = len(sep) - 1
-    find, rfind, match = data.find, data.rfind, _KEYWORD.match
-    while pos >= 0:
-        cstart = pos + skip
-        nxt = find(sep, cstart, close)
-        cend = nxt if nxt >= 0 else close
+    heads = _child_heads(sep).finditer(data, first, close)
+    starts = [(m.start() + skip, m.group(1)) for m in heads]
+    if not starts or data.count(sep, first, close) != len(starts):
+        return None  # a line start without a keyword after its '(': not KiCad's layout
+    rfind = data.rfind
+    ends = [s for s, _ in starts[1:]] + [close + skip]
+    keywords: dict = {}
+    for (cstart, word), nxt in zip(starts, ends):
+        cend = nxt - skip
         stop = rfind(b")", cstart, cend) + 1
-        m = match(data, cstart, stop)
-        if m is None or data[stop:cend].strip(_SPACE):
+        if stop <= cstart or (stop != cend and data[stop:cend].strip(_SPACE)):
             return None
-        children.append(Child(m.group(1).decode("ascii"), cstart, stop))
-        pos = nxt
+        key = keywords.get(word)
+        if key is None:
+            key = keywords[word] = word.decode("ascii")
+        children.append(Child(key, cstart, stop))
     return head, children
+
+
+_HEADS_BY_SEP: dict = {}
+
+
+def _child_heads(sep: bytes) -> re.Pattern:
+    """The line start of a child at one depth, with its keyword."""
+    pattern = _HEADS_BY_SEP.get(sep)
+    if pattern is None:
+        pattern = _HEADS_BY_SEP[sep] = re.compile(re.escape(sep) + rb"([A-Za-z_][A-Za-z0-9_]*)")
+    return pattern
 
 
 def balanced(data: bytes, start: int, stop: int) -> bool:

@@ -27,6 +27,9 @@ CHAINING_EPSILON = 20_000
 MIN_SEGMENTS_360 = 16
 
 
+_HALF_SQRT = np.float64(math.sqrt(0.5))
+
+
 def _kiround(v: float) -> int:
     return int(v + 0.5) if v >= 0 else int(v - 0.5)
 
@@ -78,6 +81,7 @@ def _calc_arc_center(s, m, e) -> tuple[int, int]:
     if (xd21 == 0.0 and yd32 == 0.0) or (yd21 == 0.0 and xd32 == 0.0):
         return _kiround((sx + ex) / 2.0), _kiround((sy + ey) / 2.0)
     eps = 2.220446049250313e-16
+    # IEEE division, as in KiCad's C++: a zero denominator gives inf, not an exception
     if xd21 == 0.0:
         xd21 = eps
     if xd32 == 0.0:
@@ -94,11 +98,11 @@ def _calc_arc_center(s, m, e) -> tuple[int, int]:
         a = eps
     with np.errstate(all="ignore"):
         ab = a * b * (sy - ey)
-        dab = ab * math.sqrt(_sq(da / a) + _sq(db / b) + _sq(math.sqrt(0.5) / (sy - ey)))
+        dab = ab * math.sqrt(_sq(da / a) + _sq(db / b) + _sq(_HALF_SQRT / np.float64(sy - ey)))
         bsm = b * (sx + mx)
-        dbsm = bsm * math.sqrt(_sq(db / b) + _sq(math.sqrt(0.5) / (sx + mx)))
+        dbsm = bsm * math.sqrt(_sq(db / b) + _sq(_HALF_SQRT / np.float64(sx + mx)))
         ame = a * (mx + ex)
-        dame = ame * math.sqrt(_sq(da / a) + _sq(math.sqrt(0.5) / (mx + ex)))
+        dame = ame * math.sqrt(_sq(da / a) + _sq(_HALF_SQRT / np.float64(mx + ex)))
         twice = 2 * (b - a)
         dtwice = 2 * math.sqrt(db * db + da * da)
         numx = ab + bsm - ame

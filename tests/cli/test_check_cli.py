@@ -123,7 +123,7 @@ def test_exit_code_follows_the_chosen_severity(board):
     (lambda d: d / "missing.kicad_pcb", "no such file"),
     (lambda d: d, "is a directory"),
     (lambda d: _write(d / "notes.kicad_pcb", b"hello"), "not a KiCad board file"),
-    (lambda d: _truncated(d), "truncated or corrupt"),
+    (lambda d: _truncated(d), "unexpected end of file"),
     (lambda d: _newer(d), "newer than this KiCad"),
 ])
 def test_bad_input_gets_one_line_and_exit_2(tmp_path, pcbnew_module, make, needle):

@@ -2,8 +2,9 @@
 
 ``auto`` (the default) reads the file natively. It falls back to pcbnew, when pcbnew can be
 imported, for a file the native reader does not cover: a format older than KiCad 6 or newer than
-KiCad 10, or a board whose ``.kicad_dru`` sets mask or paste margins by rule (pcbnew evaluates
-those rules, the native reader does not). The report's meta says which reader ran and why.
+KiCad 10, a board whose ``.kicad_dru`` sets mask or paste margins by rule (pcbnew evaluates
+those rules, the native reader does not), or a defect of the native reader. The report's meta
+says which reader ran and why.
 """
 from __future__ import annotations
 
@@ -89,7 +90,7 @@ def read_board(path: str, reader: str = DEFAULT_READER) -> tuple[BoardModel, dic
     try:
         model, info = read_board_file(path)
     except BoardFileError as exc:
-        if reader == "auto" and exc.kind == "format" and _pcbnew_available():
+        if reader == "auto" and exc.kind in ("format", "internal") and _pcbnew_available():
             model = _read_pcbnew(path)
             return model, {"reader": "pcbnew", "load_s": time.perf_counter() - t0,
                            "reader_note": f"read by pcbnew: {exc}"}

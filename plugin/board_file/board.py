@@ -34,6 +34,7 @@ from .sexpr import (
     parse_float,
     parse_node,
     parse_span,
+    unescape,
 )
 from .tracks import TrackColumns, finish_tracks, read_track, read_via
 from .zones import CONNECTIONS, fill_area, points_inside_fill, points_inside_rings, read_zone
@@ -52,6 +53,7 @@ GENERATOR_BY_VERSION = ((20260206, "10.0"), (20241229, "9.0"), (20240108, "8.0")
 
 _HEADER = re.compile(rb"\A(?:\xef\xbb\xbf)?[ \t\r\n]*\(kicad_pcb\b")
 _VERSION = re.compile(rb"\(version\s+(\d{1,9})\s*\)")
+_NET_DECL = re.compile(rb'\(net[ \t]+(\d{1,9})[ \t]+"((?:[^"\\]|\\.)*)"\)')
 
 
 class BoardFileError(ValueError):
@@ -213,6 +215,10 @@ def _read(path, data, version, project, t0, unit):
             elif key == "zone":
                 zone_spans.append(c)
             elif key == "net":
+                m = _NET_DECL.fullmatch(data, c.start, c.end)
+                if m is not None:
+                    ctx.nets.declare(int(m.group(1)), unescape(m.group(2)))
+                    continue
                 node = parse_span(data, c.start, c.end)
                 if len(node) >= 3:
                     ctx.nets.declare(int(parse_float(node[1], "net code")), str(node[2]))

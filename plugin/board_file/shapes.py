@@ -7,7 +7,8 @@ outlines for the model (``pad_polygon``) and courtyards (``courtyard``) live in 
 from __future__ import annotations
 
 from .kimath import rotate
-from .outlines import courtyard, pad_polygon, round_chamfered_rect
+from .outlines import courtyard
+from .pad_outlines import pad_polygon, round_chamfered_rect
 
 __all__ = ["pad_shapes", "pad_hits_circle", "pad_polygon", "courtyard", "pad_reach"]
 
@@ -91,7 +92,7 @@ def pad_shapes(p, layer: str, flashed: bool = True) -> list:
 def _primitives(p, lp, cx, cy) -> list:
     if lp.shape != "custom" or not lp.primitives:
         return []
-    from .outlines import primitive_rings
+    from .pad_outlines import primitive_rings
     return [("poly", [tuple(pt) for pt in ring]) for ring in primitive_rings(lp, p.rot, cx, cy)]
 
 
@@ -186,7 +187,7 @@ def pad_reach(p) -> int:
         off = math.hypot(lp.ox, lp.oy)
         extent = half
         if lp.shape == "custom" and lp.primitives:
-            from .outlines import primitive_rings
+            from .pad_outlines import primitive_rings
             for ring in primitive_rings(lp, 0.0, 0, 0):
                 for x, y in ring:
                     extent = max(extent, math.hypot(x, y))

@@ -18,12 +18,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from file_reader_boards import PADS, TRACKS, VIAS, board, flatten, footprint, standard_board
-from model_equality import comparable_report, geometry_ok, model_differences
-from paths import REPO, SHARED_BOARDS, shared_boards_missing
 
 from bgacheck import api
 from bgacheck.board_file import read_board_file
+from file_reader_boards import PADS, TRACKS, VIAS, board, flatten, footprint, standard_board
+from model_equality import comparable_report, geometry_ok, model_differences
+from paths import REPO, SHARED_BOARDS, shared_boards_missing
 
 pytestmark = pytest.mark.kicad
 

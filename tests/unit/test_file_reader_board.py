@@ -191,3 +191,15 @@ def test_unused_setup_and_nets_do_not_matter(tmp_path):
     # KiCad gives a declared code that is not the next free one the next free one
     assert m.net_names[3] == "SPARE" and m.settings.solder_mask_min_web_nm == 50_800
     assert SETUP  # the default setup is what the other tests use
+
+
+def test_a_defect_of_the_reader_is_one_line_too(tmp_path, monkeypatch):
+    from bgacheck.board_file import board as board_module
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(board_module, "_footprints_and_pads", broken)
+    err = _error(tmp_path, standard_board())
+    assert err.kind == "internal" and "ZeroDivisionError" in str(err)
+    assert "--reader pcbnew" in str(err)

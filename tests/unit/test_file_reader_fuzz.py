@@ -19,12 +19,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import strategies as st
-from paths import REPO, SHARED_BOARDS
+from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 
 from bgacheck.board_file import BoardFileError, read_board_file
 from bgacheck.board_file.layout import indent_unit, split
+from paths import REPO, SHARED_BOARDS
 
 BUDGET_S = float(os.environ.get("BGACHECK_FUZZ_SECONDS", "60"))
 LONG_RUN = BUDGET_S > 120

@@ -51,7 +51,8 @@ report = api.check_model(model)
 t2 = time.perf_counter()
 print(json.dumps({"load_s": t1 - t0, "check_s": t2 - t1, "peak_mb": peak_mb(),
                   "base_mb": before, "pads": len(model.pads),
-                  "findings": len(report.findings)}))
+                  "findings": len(report.findings),
+                  "stages": report.meta.get("timings_s", {})}))
 """
 
 
@@ -108,6 +109,10 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"  {label}: load {m['load_s']:.3f} s, check {m['check_s']:.3f} s, "
                           f"peak {m['peak_mb']:.0f} MB (after imports {m['base_mb']:.0f} MB), "
                           f"{m['pads']} pads, {m['findings']} findings")
+                    stages = {k: v for k, v in m.get("stages", {}).items() if k != "check"}
+                    if stages:  # detect includes the per-BGA summaries
+                        print("    stages [s]: " + ", ".join(f"{k} {v:.3f}"
+                                                         for k, v in stages.items()))
             print(f"  kicad-cli pcb drc: {drc_s if drc_s is None else round(drc_s, 2)} s, "
                   f"found {drc_n}", flush=True)
             rows.append((name, native, ref, drc_s))

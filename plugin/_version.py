@@ -1,2 +1,2 @@
 """The one version string of the package; pyproject, metadata.json and reports read it."""
-__version__ = "0.1.0"
+__version__ = "0.2.0"

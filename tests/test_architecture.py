@@ -93,9 +93,18 @@ def test_commands_other_than_check_run_without_kicad(argv):
 
 @pytest.mark.parametrize("path", HOST_FREE_FILES, ids=lambda p: str(p.relative_to(REPO)))
 def test_only_the_kicad_adapter_imports_pcbnew_wx_or_kipy(path):
-    """Covers core/, render/, solver/ and the front-end modules (cli, api, *_cmd, ci)."""
+    """Covers core/, render/, solver/ and the front-end modules (cli/, api, readers)."""
     bad = [name for name, level in _imports(path) if level == 0 and _top(name) in HOST_MODULES]
     assert not bad, f"{path.relative_to(REPO)} imports {bad}"
+
+
+def test_the_kicad_cli_runner_imports_without_pcbnew():
+    """`ci` and `rules BOARD` need the kicad-cli executable, not KiCad's Python module."""
+    code = ("import sys\n"
+            "for m in ('pcbnew', 'wx', 'kipy'): sys.modules[m] = None\n"
+            "import bgacheck.kicad.kicad_cli\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr.strip().splitlines()[-1:]
 
 
 def test_shapely_is_imported_only_in_core_geometry():

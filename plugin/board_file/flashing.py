@@ -300,13 +300,18 @@ def _connected(v: _Vias, todo: np.ndarray, tracks: dict, footprints, ctx) -> np.
         pr = np.asarray([pad_reach(p) for p, _ in pads], dtype=np.int64) + int(v.reach.max())
         pn = np.asarray([p.net for p, _ in pads], dtype=np.int64)
         q, pi = _pairs(qnet, qx, qy, pn, px - pr, py - pr, px + pr, py + pr)
+        pad_layers: dict[int, tuple] = {}  # pad -> (its range, its stack layers), made once
+        lo, hi = v.lo.tolist(), v.hi.tolist()
         for a, j in zip(todo[q].tolist(), pi.tolist()):
             p = pads[j][0]
-            rng = _pad_range(p, names)
+            if j not in pad_layers:
+                rng = _pad_range(p, names)
+                pad_layers[j] = (rng, [k for k, name in enumerate(names) if name in p.layers])
+            rng, on = pad_layers[j]
             if rng is None:
                 continue
-            for k in range(int(v.lo[a]), int(v.hi[a]) + 1):
-                if names[k] in p.layers and pad_hits_circle(p, names[k], int(v.x[a]),
+            for k in on:  # the stack layers of the via's span that the pad is on, in order
+                if lo[a] <= k <= hi[a] and pad_hits_circle(p, names[k], int(v.x[a]),
                                                             int(v.y[a]), v.radius(a, k), k, ctx):
                     conn[a] |= ((1 << (rng[1] + 1)) - (1 << rng[0])) & full
                     break

@@ -26,7 +26,7 @@ CHAINING_EPSILON = 20_000
 MIN_SEGMENTS_360 = 16
 
 
-_HALF_SQRT = np.float64(math.sqrt(0.5))
+_HALF_SQRT = math.sqrt(0.5)
 
 
 def _kiround(v: float) -> int:
@@ -66,11 +66,21 @@ def _points(node: list) -> dict:
 
 # ---------------------------------------------------------------- arcs as polylines
 
+def _div(n: float, d: float) -> float:
+    """The quotient as C++ divides doubles: by zero, an infinity or NaN, never an exception."""
+    if d:
+        return n / d
+    if n != n or n == 0:
+        return math.nan
+    return math.copysign(math.inf, n) * math.copysign(1.0, d)
+
+
 def _calc_arc_center(s, m, e) -> tuple[int, int]:
     """KiCad's CalcArcCenter, rounded to integer nanometres.
 
-    Doubles throughout, then the snap to a round 100 nm or 10 nm value when that is within
-    the propagated rounding error.
+    Doubles throughout, with C++'s division (a zero denominator gives an infinity or NaN that
+    then only disables the snapping), then the snap to a round 100 nm or 10 nm value when that
+    is within the propagated rounding error.
     """
     sx, sy = float(s[0]), float(s[1])
     mx, my = float(m[0]), float(m[1])
@@ -80,47 +90,57 @@ def _calc_arc_center(s, m, e) -> tuple[int, int]:
     if (xd21 == 0.0 and yd32 == 0.0) or (yd21 == 0.0 and xd32 == 0.0):
         return _kiround((sx + ex) / 2.0), _kiround((sy + ey) / 2.0)
     eps = 2.220446049250313e-16
-    # IEEE division, as in KiCad's C++: a zero denominator gives inf, not an exception
     if xd21 == 0.0:
         xd21 = eps
     if xd32 == 0.0:
         xd32 = -eps
     a, b = yd21 / xd21, yd32 / xd32
-    da = a * math.hypot(0.5 / yd21, 0.5 / xd21) if yd21 else math.inf
-    db = b * math.hypot(0.5 / yd32, 0.5 / xd32) if yd32 else math.inf
+    da = a * math.hypot(_div(0.5, yd21), 0.5 / xd21)
+    db = b * math.hypot(_div(0.5, yd32), 0.5 / xd32)
     if a == b:
         if (sx, sy) == (ex, ey):
             return _kiround((sx + mx) / 2.0), _kiround((sy + my) / 2.0)
         a += eps
         b -= eps
+    # A flat slope is moved off zero by 1e-10 (KiCad: epsilon is too small, false results).
     if a == 0.0:
-        a = eps
-    with np.errstate(all="ignore"):
-        ab = a * b * (sy - ey)
-        dab = ab * math.sqrt(_sq(da / a) + _sq(db / b) + _sq(_HALF_SQRT / np.float64(sy - ey)))
-        bsm = b * (sx + mx)
-        dbsm = bsm * math.sqrt(_sq(db / b) + _sq(_HALF_SQRT / np.float64(sx + mx)))
-        ame = a * (mx + ex)
-        dame = ame * math.sqrt(_sq(da / a) + _sq(_HALF_SQRT / np.float64(mx + ex)))
-        twice = 2 * (b - a)
-        dtwice = 2 * math.sqrt(db * db + da * da)
-        numx = ab + bsm - ame
-        dnumx = math.sqrt(dab * dab + dbsm * dbsm + dame * dame)
-        cx = numx / twice
-        dcx = cx * math.sqrt(_sq(dnumx / numx) + _sq(dtwice / twice))
-        numy = (sx + mx) / 2.0 - cx
-        dnumy = math.sqrt(1.0 / 8.0 + dcx * dcx)
-        first = numy / a
-        dfirst = first * math.sqrt(_sq(dnumy / numy) + _sq(da / a))
-        cy = first + (sy + my) / 2.0
-        dcy = math.sqrt(dfirst * dfirst + 1.0 / 8.0)
-    r100x, r100y = math.floor((cx + 50.0) / 100.0) * 100.0, math.floor((cy + 50.0) / 100.0) * 100.0
-    r10x, r10y = math.floor((cx + 5.0) / 10.0) * 10.0, math.floor((cy + 5.0) / 10.0) * 10.0
-    if abs(r100x - cx) < dcx and abs(r100y - cy) < dcy:
-        cx, cy = r100x, r100y
-    elif abs(r10x - cx) < dcx and abs(r10y - cy) < dcy:
-        cx, cy = r10x, r10y
-    return _kiround(cx), _kiround(cy)
+        a = 1e-10
+    if b == 0.0:
+        b = 1e-10
+    ab = a * b * (sy - ey)
+    dab = ab * math.sqrt(_sq(da / a) + _sq(db / b) + _sq(_div(_HALF_SQRT, sy - ey)))
+    bsm = b * (sx + mx)
+    dbsm = bsm * math.sqrt(_sq(db / b) + _sq(_div(_HALF_SQRT, sx + mx)))
+    ame = a * (mx + ex)
+    dame = ame * math.sqrt(_sq(da / a) + _sq(_div(_HALF_SQRT, mx + ex)))
+    twice = 2 * (b - a)
+    dtwice = 2 * math.sqrt(db * db + da * da)
+    numx = ab + bsm - ame
+    dnumx = math.sqrt(dab * dab + dbsm * dbsm + dame * dame)
+    cx = _div(numx, twice)
+    dcx = cx * math.sqrt(_sq(_div(dnumx, numx)) + _sq(_div(dtwice, twice)))
+    numy = (sx + mx) / 2.0 - cx
+    dnumy = math.sqrt(1.0 / 8.0 + dcx * dcx)
+    first = numy / a
+    dfirst = first * math.sqrt(_sq(_div(dnumy, numy)) + _sq(da / a))
+    cy = first + (sy + my) / 2.0
+    dcy = math.sqrt(dfirst * dfirst + 1.0 / 8.0)
+    if math.isfinite(cx) and math.isfinite(cy):
+        r100x = math.floor((cx + 50.0) / 100.0) * 100.0
+        r100y = math.floor((cy + 50.0) / 100.0) * 100.0
+        r10x, r10y = math.floor((cx + 5.0) / 10.0) * 10.0, math.floor((cy + 5.0) / 10.0) * 10.0
+        if abs(r100x - cx) < dcx and abs(r100y - cy) < dcy:
+            cx, cy = r100x, r100y
+        elif abs(r10x - cx) < dcx and abs(r10y - cy) < dcy:
+            cx, cy = r10x, r10y
+    # The VECTOR2I overload clamps into the int range (KiROUND gives 0 for NaN).
+    return _clamp_round(cx), _clamp_round(cy)
+
+
+def _clamp_round(v: float) -> int:
+    if v != v:
+        return 0
+    return _kiround(min(max(v, -2147483648.0 + 100), 2147483647.0 - 100))
 
 
 def _sq(v: float) -> float:
@@ -223,14 +243,17 @@ def _board_point(p, fp):
 
 
 def _shape_contour(kind: str, pts: dict, fp):
-    """('closed', ring) for rect/poly/circle, ('open', start, end, polyline) for line/arc."""
+    """('closed', ring) for rect/poly/circle, ('open', start, end, polyline[, mid]) otherwise.
+
+    Lines and arcs are open; an arc also carries its mid point.
+    """
     bp = lambda p: _board_point(p, fp)  # noqa: E731
     if kind == "fp_line" and "start" in pts and "end" in pts:
         a, b = bp(pts["start"]), bp(pts["end"])
         return ("open", a, b, [a, b])
     if kind == "fp_arc" and {"start", "mid", "end"} <= set(pts):
         a, m, b = bp(pts["start"]), bp(pts["mid"]), bp(pts["end"])
-        return ("open", a, b, arc_polyline(a, m, b, COURTYARD_MAX_ERROR))
+        return ("open", a, b, arc_polyline(a, m, b, COURTYARD_MAX_ERROR), m)
     if kind == "fp_rect" and "start" in pts and "end" in pts:
         (x0, y0), (x1, y1) = pts["start"], pts["end"]
         ring = [bp(p) for p in ((x0, y0), (x1, y0), (x1, y1), (x0, y1))]
@@ -259,35 +282,77 @@ def _close(a, b) -> bool:
 
 
 def _chain(opens: list) -> list | None:
-    """Join open pieces end to end into closed rings; None when a chain stays open."""
+    """Join open pieces end to end into closed rings; None when a chain stays open.
+
+    As KiCad 9 chains them: each chain starts at the end of its first piece (file order) and
+    runs through that piece backwards; the next piece is one whose end is exactly where the
+    chain stands, else the nearest end within 0.02 mm (a piece already used there ends the
+    chain). A line keeps its far end; an arc is drawn again from where the chain stands,
+    through its mid point. A ring that closes within the chaining distance has its last point
+    moved onto its first (arcs are polylines by then).
+    """
     rings = []
-    left = list(opens)
-    while left:
-        a, b, line = left.pop(0)
-        ring = list(line)
-        head = a
-        tail = b
-        grown = True
-        while grown and not (len(ring) > 2 and _close(head, tail)):
-            grown = False
-            for i, (c, d, piece) in enumerate(left):
-                if _close(tail, c):
-                    ring.extend(piece[1:])
-                    tail = d
-                elif _close(tail, d):
-                    ring.extend(list(reversed(piece))[1:])
-                    tail = c
-                else:
-                    continue
-                left.pop(i)
-                grown = True
+    used = [False] * len(opens)
+    for first, (a, b, _, *mid) in enumerate(opens):
+        if used[first]:
+            continue
+        used[first] = True
+        if mid:
+            start, end = _arc_ends(a, mid[0], b)
+            ring = arc_polyline(end, mid[0], start, COURTYARD_MAX_ERROR)
+        else:
+            ring = [b, a]
+        head, tail, cur = ring[0], ring[-1], first
+        while True:
+            nxt = _next_piece(opens, used, cur, tail)
+            if nxt is None or used[nxt]:
                 break
-        if not _close(head, tail) or len(ring) < 4:
+            used[nxt] = True
+            c, d, _, *mid = opens[nxt]
+            if mid:
+                start, end = _arc_ends(c, mid[0], d)
+                far = end if _close(tail, start) else start
+                ring.extend(arc_polyline(tail, mid[0], far, COURTYARD_MAX_ERROR)[1:])
+            else:
+                far = d if _dist2(tail, c) < _dist2(tail, d) else c
+                ring.append(far)
+            tail, cur = far, nxt
+        if not _close(head, tail):
             return None
-        if ring[-1] != ring[0]:
+        if len(ring) >= 4:  # fewer: a closed chain with no area (a zero-length line)
             ring[-1] = ring[0]
-        rings.append(ring[:-1])
+            rings.append(ring[:-1])
     return rings
+
+
+def _dist2(a, b) -> int:
+    return (a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2
+
+
+def _arc_ends(a, m, b) -> tuple:
+    """KiCad's own (start, end) of an arc: the angle grows from start to end (y down)."""
+    cross = (m[0] - a[0]) * (b[1] - m[1]) - (m[1] - a[1]) * (b[0] - m[0])
+    return (a, b) if cross > 0 else (b, a)
+
+
+def _next_piece(opens: list, used: list, cur: int, at) -> int | None:
+    """KiCad's findNext: the piece to chain at ``at``.
+
+    An unused piece with an end exactly there, else the piece (used or not) with the nearest
+    end closer than the chaining distance.
+    """
+    for j, (c, d, *_) in enumerate(opens):
+        if j != cur and not used[j] and (c == at or d == at):
+            return j
+    best, best_d = None, CHAINING_EPSILON ** 2
+    for j, (c, d, *_) in enumerate(opens):
+        if j == cur:
+            continue
+        for p in (c, d):
+            dd = _dist2(p, at)
+            if dd < best_d:
+                best, best_d = j, dd
+    return best
 
 
 def _area2(ring) -> int:
@@ -332,6 +397,13 @@ def _deflate(ring: list, delta: int) -> list | None:
                       (_round_half_away(x2 + nx * delta), _round_half_away(y2 + ny * delta))))
     out = []
     for i in range(n):
+        (nkx, nky), (njx, njy) = normals[i - 1], normals[i]
+        cos_a = nkx * njx + nky * njy
+        # The next edge turns outwards (a notch's tip): the moved edges part there, and past
+        # KiCad's miter limit (2, so a turn beyond 120 degrees) the corner is squared off.
+        if cos_a <= _SQUARE_COS and (cos_a <= -0.999 or njy * nkx - njx * nky < 0):
+            out.extend(_square(pts[i - 1], pts[i], normals[i - 1], normals[i], delta))
+            continue
         (a1, a2), (b1, b2) = lines[i - 1], lines[i]
         dx1, dy1 = a2[0] - a1[0], a2[1] - a1[1]
         dx2, dy2 = b2[0] - b1[0], b2[1] - b1[1]
@@ -350,6 +422,29 @@ def _deflate(ring: list, delta: int) -> list | None:
     if len(clean) < 3 or _area2(clean) <= 0:
         return None
     return clean
+
+
+_SQUARE_COS = 2.0 / (2.0 * 2.0) - 1.0
+"""Clipper's test for a miter within KiCad's limit of 2 (CHAMFER_ACUTE_CORNERS)."""
+
+
+def _square(prev, p, nk, nj, delta: int) -> list:
+    """Clipper's DoSquare: the corner at ``p`` cut square ``delta`` from it (two corners)."""
+    # The edge directions from the inward normals (-dy, dx): the incoming one and the
+    # outgoing one reversed; their mean points into the notch.
+    vx, vy = nk[1] - nj[1], -nk[0] + nj[0]
+    length = math.hypot(vx, vy)
+    vx, vy = vx / length, vy / length
+    qx, qy = p[0] + delta * vx, p[1] + delta * vy
+    # The square edge (through q, across vec) meets the incoming edge moved inwards.
+    ax, ay = prev[0] + nk[0] * delta, prev[1] + nk[1] * delta
+    bx, by = p[0] + nk[0] * delta, p[1] + nk[1] * delta
+    ex, ey = bx - ax, by - ay
+    den = ex * vx + ey * vy
+    t = ((qx - ax) * vx + (qy - ay) * vy) / den if den else 1.0
+    px, py = ax + t * ex, ay + t * ey
+    return [(_round_half_away(px), _round_half_away(py)),
+            (_round_half_away(2 * qx - px), _round_half_away(2 * qy - py))]
 
 
 def _drop_collinear(ring: list) -> list:
@@ -413,10 +508,22 @@ def courtyard(fp, ctx):
     if not rings:
         return None
     outers = [r for r in rings if sum(_inside(o, r[0]) for o in rings if o is not r) % 2 == 0]
-    if not outers:
+    shrunk = [r for r in (_deflate(o, COURTYARD_MAX_ERROR) for o in outers) if r is not None]
+    if not shrunk:
         return None
-    shrunk = _deflate(outers[0], COURTYARD_MAX_ERROR)
-    return None if shrunk is None else _canonical(shrunk)
+    return _canonical(min(shrunk, key=_clipper_order))
+
+
+def _clipper_order(ring) -> tuple:
+    """Where the polygon library puts an outline among several (KiCad keeps the first).
+
+    The one reaching lowest (largest y) first; at the same height, those with a flat bottom
+    before those ending in a corner, flat ones right to left, cornered ones left to right
+    (KiCad 9.0.8's order of every random layout of 2-3 shapes tried).
+    """
+    low = max(y for _, y in ring)
+    xs = [x for x, y in ring if y == low]
+    return (-low, 0, -max(xs)) if len(xs) > 1 else (-low, 1, xs[0])
 
 
 def _inside(ring, p) -> bool:

@@ -8,6 +8,7 @@ format a 0 meant "inherit"; negative margins clamped to half the pad).
 """
 from __future__ import annotations
 
+from .header import Nets
 from .kimath import normalize, rotate
 from .sexpr import Quoted, SexprError, board_units, need, parse_float
 
@@ -90,6 +91,9 @@ class PadRecord:
 
 
 _CHAMFER_BITS = {"top_left": 1, "top_right": 2, "bottom_left": 4, "bottom_right": 8}
+_SHAPE_KEYS = {"size", "rect_delta", "roundrect_rratio", "chamfer_ratio", "chamfer", "options",
+               "primitives"}
+"""The keys ``_apply_shape_props`` reads (it ignores the rest)."""
 
 
 def _apply_shape_props(lp: _Layer, key: str, args: list, child: list) -> bool:
@@ -155,7 +159,8 @@ def read_pad(node: list, fp, ctx) -> PadRecord:
         if not isinstance(child, list):
             continue  # a bare legacy "locked"
         key, args = child[0], child[1:]
-        if _apply_shape_props(base, key, args, child):
+        if key in _SHAPE_KEYS:  # none of them is also one of the keys below
+            _apply_shape_props(base, key, args, child)
             continue
         if key == "at":
             args = need(child, 2, "x y")
@@ -236,8 +241,6 @@ def _drill(p: PadRecord, base: _Layer, args: list) -> None:
 
 
 def _pad_net(args: list, ctx) -> int:
-    from .header import Nets
-
     token = args[0]
     if isinstance(token, Quoted):  # KiCad 10: the name only
         return ctx.nets.by_name_or_new(str(token))

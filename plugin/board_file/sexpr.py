@@ -13,7 +13,7 @@ import uuid
 
 __all__ = ["SexprError", "SexprSyntaxError", "Quoted", "MAX_DEPTH", "parse_node", "parse_span",
            "line_of", "locate", "need", "unescape", "board_units", "parse_float",
-           "ki_round", "kiid", "kiids", "INT_LIMIT"]
+           "ki_round", "kiid", "kiids", "INT_LIMIT", "forget_units"]
 
 MAX_DEPTH = 100
 """Deepest nesting accepted; KiCad's own boards stay below 12."""
@@ -149,6 +149,8 @@ def parse_node(data: bytes, start: int, end: int | None = None,
 
 _FAST_TOKEN = re.compile(
     rb'[()]|"(?:[^"\\]|\\.)*"|"|[^ \t\n\r\x00()"][^ \t\n\r\x00()]*', re.S)
+_ASCII_TOKEN = re.compile(r'[()]|"[^"\\]*"|"|[^ \t\n\r\x00()"][^ \t\n\r\x00()]*')
+"""``_FAST_TOKEN`` on text already decoded, for spans that are ASCII without a backslash."""
 
 
 def parse_span(data: bytes, start: int, end: int, max_depth: int = MAX_DEPTH) -> list:
@@ -157,6 +159,11 @@ def parse_span(data: bytes, start: int, end: int, max_depth: int = MAX_DEPTH) ->
     The fast path for small items: all tokens in one C call, then a flat loop. Anything
     irregular is handed to ``parse_node``, which finds and reports the defect by line.
     """
+    raw = data[start:end]
+    if raw.isascii() and b"\\" not in raw:
+        node = _ascii_node(raw.decode("ascii"), max_depth)
+        if node is not None:
+            return node
     toks = _FAST_TOKEN.findall(data, start, end)
     stack: list[list] = []
     root = None
@@ -194,6 +201,40 @@ def parse_span(data: bytes, start: int, end: int, max_depth: int = MAX_DEPTH) ->
     if data[after:end].strip(b" \t\n\r\x00"):
         raise SexprSyntaxError("more than one item where one was expected", line_of(data, after))
     return node
+
+
+def _ascii_node(text: str, max_depth: int) -> list | None:
+    """``parse_span``'s loop on ASCII text without escapes: nothing to decode per token.
+
+    None where anything is irregular, for the general path to find and report.
+    """
+    stack: list[list] = []
+    root = None
+    for t in _ASCII_TOKEN.findall(text):
+        if t == "(":
+            if root is not None or len(stack) >= max_depth:
+                return None
+            node: list = []
+            if stack:
+                stack[-1].append(node)
+            stack.append(node)
+        elif t == ")":
+            if not stack:
+                return None
+            node = stack.pop()
+            if not node or type(node[0]) is not str:
+                return None
+            if not stack:
+                root = node
+        elif not stack:
+            return None
+        elif t[0] == '"':
+            if len(t) < 2:
+                return None
+            stack[-1].append(Quoted(t[1:-1]))
+        else:
+            stack[-1].append(t)
+    return root if not stack else None
 
 
 def parse_float(token, what: str = "number") -> float:
@@ -245,11 +286,30 @@ def ki_round(v: float) -> int:
     return int(v + 0.5) if v >= 0 else int(v - 0.5)
 
 
+_UNITS: dict[str, int] = {}
+"""``board_units`` of bare tokens already seen: a board repeats most of its numbers (pad
+offsets, sizes, widths). Bounded, and emptied by ``forget_units`` once a board is read."""
+_UNITS_MAX = 1 << 16
+
+
+def forget_units() -> None:
+    """Empty ``board_units``' memory of tokens (the reader calls it when a board is read)."""
+    _UNITS.clear()
+
+
 def board_units(token, what: str = "length") -> int:
     """A length token in mm to int nm exactly as KiCad's parseBoardUnits rounds it."""
+    plain = type(token) is str  # not Quoted, whose text compares equal to a bare token's
+    if plain:
+        nm = _UNITS.get(token)
+        if nm is not None:
+            return nm
     v = parse_float(token, what) * 1e6
     if v > INT_LIMIT:
         v = float(INT_LIMIT)
     elif v < -INT_LIMIT:
         v = float(-INT_LIMIT)
-    return int(v + 0.5) if v >= 0 else int(v - 0.5)
+    nm = int(v + 0.5) if v >= 0 else int(v - 0.5)
+    if plain and len(_UNITS) < _UNITS_MAX:
+        _UNITS[token] = nm
+    return nm

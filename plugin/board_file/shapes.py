@@ -175,6 +175,11 @@ def _pad_conditional(p, k: int, nlayers: int) -> bool:
 def pad_hits_circle(p, layer: str, cx: int, cy: int, r: int, k: int, ctx) -> bool:
     """Whether pad ``p``'s copper on stack layer ``k`` touches the circle (cx, cy, r)."""
     flashed = not _pad_conditional(p, k, ctx.layers.count)
+    if flashed:
+        lp = p.props(layer)
+        if lp.shape == "circle" and lp.ox == 0 and lp.oy == 0:  # pad_shapes' one circle
+            d2 = (p.x - cx) ** 2 + (p.y - cy) ** 2
+            return d2 == 0 or d2 < (_cdiv(lp.w, 2) + r) ** 2
     return any(shape_hits_circle(s, cx, cy, r) for s in pad_shapes(p, layer, flashed))
 
 

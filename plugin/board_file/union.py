@@ -2,7 +2,9 @@
 
 Edges of every ring are split where they cross edges of the others; the pieces that lie inside
 another ring, or on a shared edge run the other way, are dropped; the rest are chained into
-rings and the largest is the outline. Meant for the handful of rings of one pad, not for zones.
+rings and the largest is the outline. Meant for the handful of rings of one pad, not for zones:
+beyond that, or where the pieces do not chain into closed rings (crossings rounded apart by a
+nanometre), Shapely's union gives the outline.
 """
 from __future__ import annotations
 
@@ -103,8 +105,8 @@ def _union_cached(key: tuple) -> list | None:
 def _union(rings: list) -> list | None:
     """The work of ``union_outline``.
 
-    Above ``MAX_UNION_EDGES`` edges (far beyond any library pad) the largest ring stands for
-    the union, to bound the quadratic edge split.
+    Above ``MAX_UNION_EDGES`` edges (Mounting_Wuerth's paste windows of stroked arcs) or
+    far-off corners, Shapely's union, to bound the quadratic edge split.
     """
     rings = [list(r) for r in rings if len(r) >= 3 and _area2(r) != 0]
     if not rings:
@@ -113,9 +115,9 @@ def _union(rings: list) -> list | None:
     if len(rings) == 1:
         return rings[0]
     if sum(map(len, rings)) > MAX_UNION_EDGES:
-        return max(rings, key=_area2)
+        return _shapely_union(rings)
     if max(abs(v) for ring in rings for pt in ring for v in pt) > _MAX_COORD:
-        return max(rings, key=_area2)
+        return _shapely_union(rings)
     edges = [(ri, ring[i], ring[(i + 1) % len(ring)])
              for ri, ring in enumerate(rings) for i in range(len(ring))]
     ax = np.asarray([a[0] for _, a, _ in edges], dtype=np.int64)
@@ -163,8 +165,30 @@ def _union(rings: list) -> list | None:
             if not cands:
                 break
             cur, to = to, cands[0]
-        if len(ring) > 3 and ring[-1] == ring[0]:
+        if ring[-1] != ring[0]:
+            return _shapely_union(rings)  # a piece left dangling: the split went wrong
+        if len(ring) > 3:
             out_rings.append(ring[:-1])
     if not out_rings:
-        return max(rings, key=_area2)
+        return _shapely_union(rings)
     return max(out_rings, key=lambda r: abs(_area2(r)))
+
+
+def _shapely_union(rings: list) -> list | None:
+    """The outer boundary of the largest part of the union, corners rounded to the nanometre."""
+    import shapely
+
+    parts = shapely.union_all([shapely.make_valid(shapely.Polygon(r)) for r in rings])
+    polys = [g for g in getattr(parts, "geoms", [parts]) if isinstance(g, shapely.Polygon)]
+    if not polys:
+        return max(rings, key=_area2)
+    coords = np.rint(np.asarray(max(polys, key=lambda g: g.area).exterior.coords)[:-1])
+    out: list = []
+    for x, y in coords.astype(np.int64).tolist():
+        if not out or out[-1] != (x, y):
+            out.append((x, y))
+    if len(out) > 1 and out[0] == out[-1]:
+        out.pop()
+    if len(out) < 3 or _area2(out) == 0:
+        return max(rings, key=_area2)
+    return out if _area2(out) > 0 else out[::-1]

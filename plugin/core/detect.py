@@ -278,7 +278,7 @@ def _names_by_index(numbers, row, col):
     when every named one follows the JEDEC sequence at a fixed offset.
     """
     rows, cols = {}, {}
-    for name, r, c in zip(numbers, row, col):
+    for name, r, c in zip(numbers, np.asarray(row).tolist(), np.asarray(col).tolist()):
         m = _JEDEC.match(name or "")
         if m:
             rows.setdefault(int(r), m.group(1))
@@ -373,6 +373,8 @@ def _strays_allowed(xy: np.ndarray, main: np.ndarray, row: np.ndarray, col: np.n
 
 def detect_footprint(board: BoardModel, fp: Footprint) -> Optional[AreaArray]:
     """The area array of one footprint, or None when its pads are not an area array."""
+    if fp.pad_stop - fp.pad_start < 4:  # too few pads for a grid: most footprints end here
+        return None
     balls, ignored = _candidates(board, fp)
     if len(balls) < 4:
         return None

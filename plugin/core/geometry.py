@@ -13,6 +13,8 @@ Shapely 2 (vectorised functions, ``STRtree.query(predicate="dwithin")``).
 """
 from __future__ import annotations
 
+import functools
+import gc
 import math
 
 import numpy as np
@@ -29,7 +31,7 @@ if int(shapely.__version__.split(".")[0]) < 2:  # pragma: no cover - Debian's Ki
 from .model import BoardModel, PadAttrib, PadShape
 
 __all__ = [
-    "PAD", "VIA", "TRACK", "KIND_NAMES", "ARC_TOLERANCE_NM", "DIST_TOL_NM", "AreaLayer",
+    "PAD", "VIA", "TRACK", "KIND_NAMES", "ARC_TOLERANCE_NM", "DIST_TOL_NM", "AreaLayer", "Cores",
     "area_box", "pad_layers_mask", "via_on_layer", "arc_polyline", "nearest",
     "point_pairs_within", "neighbours_within",
 ]
@@ -42,6 +44,59 @@ ARC_TOLERANCE_NM = 500.0
 DIST_TOL_NM = 1_000.0
 """Slack when a measured gap or width is compared with a limit [nm]: covers the arc chords and
 the 1 nm grid of board coordinates; a gap is short only when below ``limit - DIST_TOL_NM``."""
+
+
+def _quiet_collector(fn):
+    """Run ``fn`` with the cycle collector paused (it runs again afterwards).
+
+    A bulk Shapely call makes one Python object per geometry. Counted as allocations, thousands
+    of short-lived ones would start the collector over and over, and each full pass scans every
+    object alive (a large board's cores among them) for cycles that geometries never form.
+    """
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        if not gc.isenabled():
+            return fn(*args, **kwargs)
+        gc.disable()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            gc.enable()
+    return run
+
+
+_BULK_DWITHIN = hasattr(shapely, "dwithin")  # Shapely 2.1 and newer
+
+
+def _within(tree, items: np.ndarray, geoms: np.ndarray, reach, upper: bool = False):
+    """(geometry, item) index pairs at most ``reach`` [nm] apart, in the tree's order.
+
+    What ``tree.query(geoms, predicate="dwithin", distance=reach)`` answers (``reach`` one value
+    or one per geometry), pair for pair and in its order: the tree's boxes against each
+    geometry's box grown by its reach (the tree lists the items of a box in one fixed order,
+    as it does those of the query), then the query's own test in one vectorised call on the
+    pairs kept. That test takes each geometry prepared, as the query does: a prepared
+    zero-length track is within reach of nothing, and the answers stay the query's. ``upper``:
+    only pairs whose item index is larger than the geometry's (``geoms`` are then the tree's
+    ``items``); the other half is never tested, which is where the time is saved.
+    """
+    reach = np.broadcast_to(np.asarray(reach, dtype=float), (len(geoms),))
+    if _BULK_DWITHIN:
+        lo = shapely.bounds(geoms)
+        a, b = tree.query(shapely.box(lo[:, 0] - reach, lo[:, 1] - reach, lo[:, 2] + reach,
+                                      lo[:, 3] + reach))
+    else:  # Shapely 2.0: the query itself
+        a, b = tree.query(geoms, predicate="dwithin", distance=reach)
+    if upper:
+        keep = a < b
+        a, b = a[keep], b[keep]
+    if _BULK_DWITHIN:
+        fresh = geoms[~shapely.is_prepared(geoms)]
+        shapely.prepare(fresh)
+        keep = shapely.dwithin(geoms[a], items[b], reach[a])
+        shapely.destroy_prepared(fresh)  # as the query leaves them: no memory held
+        a, b = a[keep], b[keep]
+    return a, b
 
 
 def area_box(model: BoardModel, pads: np.ndarray, margin_nm: float) -> tuple[float, ...]:
@@ -168,6 +223,39 @@ def _in_box(xmin, ymin, xmax, ymax, box):
     return (xmax >= box[0]) & (xmin <= box[2]) & (ymax >= box[1]) & (ymin <= box[3])
 
 
+class Cores:
+    """The cores and radii of a board's pads, vias and tracks, each made once when first needed.
+
+    One per board (the checks keep it in ``ctx.board``): the areas of every array and layer take
+    their items from it instead of each making its own, which saves the time and the many
+    objects (a via crosses every layer). The cores are the same either way: each is made from
+    its own row of the tables.
+    """
+
+    def __init__(self, model: BoardModel):
+        self._model = model
+        self._store = {kind: (np.empty(n, dtype=object), np.zeros(n), np.zeros(n, bool))
+                       for kind, n in ((PAD, len(model.pads)), (VIA, len(model.vias)),
+                                       (TRACK, len(model.tracks)))}
+
+    @_quiet_collector
+    def get(self, kind: int, idx: np.ndarray):
+        """(cores, radius [nm]) of the items ``idx`` of one table; a via's radius is 0 here."""
+        cores, radius, done = self._store[kind]
+        missing = idx[~done[idx]]
+        if len(missing):
+            m = self._model
+            if kind == PAD:
+                cores[missing], radius[missing] = _pad_cores(m, missing)
+            elif kind == VIA:
+                cores[missing] = shapely.points(m.vias.x_nm[missing].astype(float),
+                                                m.vias.y_nm[missing].astype(float))
+            else:
+                cores[missing], radius[missing] = _track_cores(m, missing)
+            done[missing] = True
+        return cores[idx], radius[idx]
+
+
 class AreaLayer:
     """Copper items of one stack layer whose extent meets one box, with one spatial index.
 
@@ -176,8 +264,11 @@ class AreaLayer:
     layer: its copper here is nothing, the core stands for the drilled hole), ``uuid``.
     """
 
-    def __init__(self, model: BoardModel, layer: int, box: tuple[float, ...]):
+    @_quiet_collector
+    def __init__(self, model: BoardModel, layer: int, box: tuple[float, ...],
+                 cores: Cores | None = None):
         self.layer = layer
+        cores = cores if cores is not None else Cores(model)
         p, v, t = model.pads, model.vias, model.tracks
         half = np.maximum(p.w_nm, p.h_nm) / 2.0
         pad_sel = np.flatnonzero(pad_layers_mask(model, layer) & (p.attrib != PadAttrib.NPTH)
@@ -195,10 +286,9 @@ class AreaLayer:
         tymax = np.maximum(np.maximum(t.y1_nm, t.y2_nm), t.ym_nm) + tw
         trk_sel = np.flatnonzero((t.layer == layer) & _in_box(txmin, tymin, txmax, tymax, box))
 
-        pad_cores, pad_r = _pad_cores(model, pad_sel)
-        via_cores = np.asarray(shapely.points(v.x_nm[via_sel].astype(float),
-                                              v.y_nm[via_sel].astype(float)), dtype=object)
-        trk_cores, trk_r = _track_cores(model, trk_sel)
+        pad_cores, pad_r = cores.get(PAD, pad_sel)
+        via_cores, _ = cores.get(VIA, via_sel)
+        trk_cores, trk_r = cores.get(TRACK, trk_sel)
         n_p, n_v = len(pad_sel), len(via_sel)
         self.kind = np.concatenate([np.full(n_p, PAD), np.full(n_v, VIA),
                                     np.full(len(trk_sel), TRACK)]).astype(np.int8)
@@ -212,27 +302,37 @@ class AreaLayer:
         self._cores = np.concatenate([pad_cores, via_cores, trk_cores]) if len(self.kind) \
             else np.empty(0, dtype=object)
         self._tree = shapely.STRtree(self._cores)
+        self._pairs: dict = {}
 
     def __len__(self) -> int:
         """Number of copper items on the layer."""
         return len(self.kind)
 
+    @_quiet_collector
     def pairs_within(self, max_gap_nm: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every unordered item pair (a < b) whose edge-to-edge gap is at most max_gap [nm].
 
         Returns (a, b, gap_nm); a gap is negative where the copper overlaps (depth of overlap,
-        bounded by the radii). One bulk ``dwithin`` query on the tree, then distances on the pairs.
+        bounded by the radii). One bulk query on the tree, then distances on the pairs; the
+        answer is kept, so stages asking the same question of one layer share it (read-only
+        arrays).
         """
+        key = float(max_gap_nm)
+        if key in self._pairs:
+            return self._pairs[key]
         if len(self) == 0:
             return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
         reach = max_gap_nm + self.radius_nm + self.radius_nm.max()
-        a, b = self._tree.query(self._cores, predicate="dwithin", distance=reach)
-        keep = a < b
-        a, b = a[keep], b[keep]
+        a, b = _within(self._tree, self._cores, self._cores, reach, upper=True)
         gap = self.gaps(a, b)
         keep = gap <= max_gap_nm
-        return a[keep], b[keep], gap[keep]
+        out = (a[keep], b[keep], gap[keep])
+        for arr in out:
+            arr.flags.writeable = False
+        self._pairs[key] = out
+        return out
 
+    @_quiet_collector
     def gaps(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Edge-to-edge gap [nm] of item pairs (negative where they overlap)."""
         if len(a) == 0:
@@ -240,6 +340,7 @@ class AreaLayer:
         d = shapely.distance(self._cores[a], self._cores[b])
         return d - self.radius_nm[a] - self.radius_nm[b]
 
+    @_quiet_collector
     def gap_points(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(x_nm, y_nm): the middle of the narrowest gap between each item pair's copper."""
         if len(a) == 0:
@@ -254,13 +355,14 @@ class AreaLayer:
         mid = np.where(d[:, None] > 0, (ea + eb) / 2.0, pa)
         return mid[:, 0], mid[:, 1]
 
+    @_quiet_collector
     def crossing(self, probes_nm: np.ndarray, kind: int = TRACK) -> tuple[np.ndarray, np.ndarray]:
         """(probe, item): items of ``kind`` whose core crosses each probe segment.
 
         ``probes_nm`` is (n, 4) as x1, y1, x2, y2. A track crosses a channel probe when its centre
         line does; one bulk ``intersects`` query.
         """
-        if len(self) == 0 or len(probes_nm) == 0:
+        if len(probes_nm) == 0 or not (self.kind == kind).any():
             return np.empty(0, np.int64), np.empty(0, np.int64)
         segs = shapely.linestrings(np.asarray(probes_nm, dtype=float).reshape(-1, 2, 2))
         probe, item = self._tree.query(segs, predicate="intersects")
@@ -268,6 +370,7 @@ class AreaLayer:
         return probe[keep], item[keep]
 
 
+@_quiet_collector
 def nearest(targets_xy: np.ndarray, points_xy: np.ndarray):
     """For each point, the index of the nearest target and the distance to it [nm].
 
@@ -284,16 +387,17 @@ def nearest(targets_xy: np.ndarray, points_xy: np.ndarray):
     return index, out
 
 
+@_quiet_collector
 def point_pairs_within(points_xy: np.ndarray, distance_nm: float):
     """Index pairs (i < j) of points at most ``distance_nm`` apart: one bulk STRtree query."""
     if len(points_xy) < 2:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     pts = shapely.points(np.asarray(points_xy, dtype=float))
-    i, j = shapely.STRtree(pts).query(pts, predicate="dwithin", distance=float(distance_nm))
-    keep = i < j
-    return i[keep].astype(np.int64), j[keep].astype(np.int64)
+    i, j = _within(shapely.STRtree(pts), pts, pts, float(distance_nm), upper=True)
+    return i.astype(np.int64), j.astype(np.int64)
 
 
+@_quiet_collector
 def neighbours_within(targets_xy: np.ndarray, points_xy: np.ndarray, distance_nm: float):
     """(point, target) index pairs with the target at most ``distance_nm`` from the point.
 

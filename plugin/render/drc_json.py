@@ -29,6 +29,9 @@ def _plain(value):
         return value.item()
     if isinstance(value, float):
         return round(value, 6)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {field.name: _plain(getattr(value, field.name))
+                for field in dataclasses.fields(value)}
     return value
 
 
@@ -77,7 +80,7 @@ def report_dict(report: Report, date: str | None = None) -> dict:
         "violations": [violation(f) for f in report.sorted_findings()],
         "unconnected_items": [],
         "schematic_parity": [],
-        "bgas": [_plain(dataclasses.asdict(b)) for b in report.bgas],
+        "bgas": [_plain(b) for b in report.bgas],  # not asdict: it deep-copies every ball
         "meta": _plain(report.meta),
     }
 

@@ -85,7 +85,8 @@ def generated(generated_board, tmp_path):
 def kicad_alone(board_dir, name, out="kicad.json"):
     """kicad-cli's own DRC of a board as `ci` runs it (its configuration and options), with the
     footprint library checks taken out."""
-    from bgacheck.ci import LIBRARY_CHECKS, kicad_cli
+    from bgacheck.core.kicad_drc_merge import LIBRARY_CHECKS
+    from bgacheck.kicad.kicad_cli import kicad_cli
 
     with tempfile.TemporaryDirectory() as tmp:
         cli = kicad_cli(tmp)

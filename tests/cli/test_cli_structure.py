@@ -6,7 +6,7 @@ import argparse
 
 import pytest
 
-from bgacheck import api, ci as ci_library
+from bgacheck import api
 from bgacheck.cli import COMMANDS, ExitCode, build_parser, main, standoff as standoff_command
 from bgacheck.cli.options import add_check_options
 
@@ -40,14 +40,6 @@ def test_check_and_ci_share_every_check_option():
     wanted = _options(shared) - {"-h", "--help"}
     assert wanted <= _options(_subparser("check"))
     assert wanted <= _options(_subparser("ci"))
-
-
-def test_ci_accepts_every_option_its_library_module_still_declares():
-    """`bgacheck.ci.add_ci_parser` is no longer used: an option added there must be added to
-    `cli/ci.py` as well, or this fails."""
-    old = argparse.ArgumentParser().add_subparsers()
-    declared = _options(ci_library.add_ci_parser(old)) - {"-h", "--help"}
-    assert declared <= _options(_subparser("ci"))
 
 
 @pytest.mark.parametrize("argv, words", [

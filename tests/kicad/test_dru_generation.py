@@ -22,10 +22,11 @@ from pathlib import Path
 
 import pytest
 
-from bgacheck import dru
 from bgacheck.api import CheckOptions, UserError
-from bgacheck.dru_cmd import (add_board_arguments, check_parses, remove_rules, rules_path_for,
-                              run_board, write_rules)
+from bgacheck.cli.rules import add_board_arguments, remove_rules, run_board, write_rules
+from bgacheck.core import kicad_rules_file as dru
+from bgacheck.core.kicad_rules_file import rules_path_for
+from bgacheck.kicad.kicad_cli import check_parses
 
 ROOT = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location("fixtures_fanout", ROOT / "fixtures" / "fanout.py")
@@ -154,7 +155,7 @@ def _kicad_cli() -> str:
 
 def _drc(board: Path) -> list[dict]:
     """kicad-cli's violations, run as `ci` runs it."""
-    from bgacheck.ci import kicad_cli
+    from bgacheck.kicad.kicad_cli import kicad_cli
 
     _kicad_cli()
     out = board.with_suffix(".drc.json")

@@ -7,19 +7,21 @@ import json
 
 import pytest
 
-from bgacheck.api import UserError
-from bgacheck.ci import (
+from bgacheck.core.baseline import (
+    BaselineError,
     apply_baseline,
     baseline_dict,
     baseline_text,
     entries_of,
-    exit_code,
+    finding_waivers,
     item_key,
+    kicad_waivers,
     load_baseline,
-    merge_with_kicad_drc,
 )
-from bgacheck.ci import _finding_waivers
+from bgacheck.core.kicad_drc_merge import merge_with_kicad_drc
 from bgacheck.core.report import Finding
+from bgacheck.core.verdict import verdict
+from bgacheck.render.drc_json import report_dict
 from ci_reports import PAD_UUID, VIA_UUID, kicad_drc, kicad_violation, make_report
 
 
@@ -45,6 +47,14 @@ def _report_with(*findings):
     report = make_report()
     report.findings = list(findings)
     return report
+
+
+def _exit_code(report, entries, covered, severity, kicad=()):
+    """What `ci` exits with: core.verdict given the baseline's waivers and KiCad's violations."""
+    full, _ = finding_waivers(entries, covered)
+    judged = verdict(report, severity, waived=set(full), kicad=list(kicad),
+                     kicad_waived=set(kicad_waivers(entries, covered)))
+    return 0 if judged.passed else 1
 
 
 def test_item_keys_name_balls_by_bga_and_others_by_uuid():
@@ -104,20 +114,21 @@ def test_a_via_moved_into_a_waived_group_fails_alone_and_is_named():
     assert stale == []
     new = [e for e in entries if e not in covered]
     assert [e.item for e in new] == ["via:via-0024"]
-    full, partial = _finding_waivers(entries, covered)
+    full, partial = finding_waivers(entries, covered)
     assert full == {} and partial == {0: {"new": ["via at (124.0000, 50.0000) mm"],
                                           "waived": 24}}
-    assert exit_code(entries, covered, "error") == 1
+    assert _exit_code(grown, entries, covered, "error") == 1
 
 
 def test_fixing_one_of_85_waived_vias_fails_nothing_and_leaves_one_stale_waiver():
     waivers = _baseline_of(_report_with(_via_group(85)))
-    entries = entries_of(_report_with(_via_group(84, first=1)), [])
+    fixed = _report_with(_via_group(84, first=1))
+    entries = entries_of(fixed, [])
     covered, stale = apply_baseline(entries, waivers)
     assert set(covered) == set(entries)
     assert [w["item"] for w in stale] == ["via:via-0000"]
-    assert exit_code(entries, covered, "info") == 0
-    assert _finding_waivers(entries, covered) == ({0: covered[entries[0]]["reason"]}, {})
+    assert _exit_code(fixed, entries, covered, "info") == 0
+    assert finding_waivers(entries, covered) == ({0: covered[entries[0]]["reason"]}, {})
 
 
 def test_format_1_group_waivers_are_read_item_by_item():
@@ -153,24 +164,27 @@ def test_kicad_waivers_are_not_stale_when_kicad_did_not_run():
 
 
 def test_exit_code_counts_new_entries_at_or_above_the_severity():
-    entries = _entries(kicad_violation("silk_overlap", "warning"))
-    assert exit_code(entries, {}, "error") == 1
+    report, kicad = make_report(), [kicad_violation("silk_overlap", "warning")]
+    entries = entries_of(report, kicad)
+    assert _exit_code(report, entries, {}, "error", kicad) == 1
     errors = {e: {} for e in entries if e.severity == "error"}
-    assert exit_code(entries, errors, "error") == 0
-    assert exit_code(entries, errors, "warning") == 1
+    assert _exit_code(report, entries, errors, "error", kicad) == 0
+    assert _exit_code(report, entries, errors, "warning", kicad) == 1
     everything = {e: {} for e in entries if e.severity != "info"}
-    assert exit_code(entries, everything, "info") == 1  # the info finding is new
-    assert exit_code(entries, everything, "warning") == 0
+    assert _exit_code(report, entries, everything, "info", kicad) == 1  # the info one is new
+    assert _exit_code(report, entries, everything, "warning", kicad) == 0
 
 
 def test_kicad_words_outside_ours_never_fail():
-    entries = _entries(kicad_violation("x", "ignore"))
+    report, kicad = make_report(), [kicad_violation("x", "ignore")]
+    entries = entries_of(report, kicad)
     covered = {e: {} for e in entries if e.origin == "bga-check"}
-    assert exit_code(entries, covered, "info") == 0
+    assert _exit_code(report, entries, covered, "info", kicad) == 0
 
 
 def test_written_baseline_reloads_one_waiver_a_line_and_covers_everything(tmp_path):
-    entries = _entries(kicad_violation())
+    report, kicad = make_report(), [kicad_violation()]
+    entries = entries_of(report, kicad)
     old = {"rule": "bga.fanout.*", "reason": "plane balls, checked by hand"}
     covered, _ = apply_baseline(entries, [old])
     path = tmp_path / "baseline.json"
@@ -182,7 +196,7 @@ def test_written_baseline_reloads_one_waiver_a_line_and_covers_everything(tmp_pa
     assert json.loads(text)["bga_check_baseline"] == 2
     again, stale = apply_baseline(entries, waivers)
     assert set(again) == set(entries) and stale == []
-    assert exit_code(entries, again, "info") == 0
+    assert _exit_code(report, entries, again, "info", kicad) == 0
     fanout = next(w for w in waivers if w["rule"] == "bga.fanout.unfanned")
     assert fanout["reason"] == "plane balls, checked by hand"
 
@@ -196,20 +210,19 @@ def test_written_baseline_reloads_one_waiver_a_line_and_covers_everything(tmp_pa
     ('{"bga_check_baseline": 2, "waivers": [{"rule": "x", "item": 3}]}', '"item" must be'),
     ('{"bga_check_baseline": 3, "waivers": []}', "not a bga-check baseline"),
 ])
-def test_bad_baseline_files_are_user_errors(tmp_path, text, words):
+def test_bad_baseline_files_are_named_errors(tmp_path, text, words):
     path = tmp_path / "b.json"
     if text is not None:
         path.write_text(text)
-    with pytest.raises(UserError) as info:
+    with pytest.raises(BaselineError) as info:
         load_baseline(str(path))
-    assert info.value.code == 2
     assert words in str(info.value)
 
 
 def test_merge_keeps_kicad_first_and_prefixes_ours():
     drc = kicad_drc(kicad_violation(), kicad_violation("silk_overlap", "warning"))
     drc["unconnected_items"] = [kicad_violation("unconnected_items")]
-    merged = merge_with_kicad_drc(make_report(), drc)
+    merged = merge_with_kicad_drc(report_dict(make_report()), drc)
     types = [v["type"] for v in merged["violations"]]
     assert types[:2] == ["clearance", "silk_overlap"]
     assert len(types) == 2 + 5
@@ -221,6 +234,6 @@ def test_merge_keeps_kicad_first_and_prefixes_ours():
 
 
 def test_merge_without_kicad_is_our_report():
-    merged = merge_with_kicad_drc(make_report(), None)
+    merged = merge_with_kicad_drc(report_dict(make_report()), None)
     assert len(merged["violations"]) == 5
     assert merged["unconnected_items"] == []

@@ -53,7 +53,8 @@ def test_zip_metadata_is_valid_with_version_and_install_size_and_no_download_key
         unpacked = sum(i.file_size for i in zf.infolist())
     jsonschema.validate(meta, SCHEMA)
     entry = meta["versions"][0]
-    assert entry["version"] == __version__ and package.name == f"bgacheck-{__version__}-pcm.zip"
+    assert entry["version"] == _build_module().package_version(__version__, "swig")
+    assert package.name == f"bgacheck-{__version__}-pcm.zip" and entry["runtime"] == "swig"
     assert entry["install_size"] == unpacked
     assert not {"download_url", "download_sha256", "download_size"} & set(entry)
 
@@ -65,7 +66,7 @@ def test_zip_holds_the_package_the_solver_the_data_and_the_icon(package):
         toolbar = [zf.read(f"plugins/resources/icons/bgacheck_{t}.png") for t in ("light", "dark")]
     for required in ("metadata.json", "plugins/__init__.py", "plugins/_version.py",
                      "plugins/kicad/action_plugin.py", "plugins/kicad/report_layer.py",
-                     "plugins/kicad/dialog.py", "plugins/solver/__init__.py",
+                     "plugins/kicad/results_window.py", "plugins/solver/__init__.py",
                      "plugins/resources/rules/ug1099.toml", "resources/icon.png",
                      "plugins/docs/sources.md"):
         assert required in names
@@ -112,3 +113,41 @@ def test_every_package_folder_and_data_folder_is_in_the_wheel_list():
     assert data <= listed and "bgacheck.docs" in listed
     assert config["package-dir"]["bgacheck.resources"] == "resources"
     assert config["package-dir"]["bgacheck.docs"] == "docs"
+
+
+@pytest.fixture(scope="module")
+def ipc_package(tmp_path_factory):
+    out = tmp_path_factory.mktemp("dist-ipc")
+    return Path(_build_module().build(str(out), "ipc"))
+
+
+def test_the_two_flavours_have_distinct_versions_and_the_ipc_one_is_newer():
+    build = _build_module()
+    assert build.package_version("0.2.0", "swig") == "0.2.0"
+    assert build.package_version("0.2.0", "ipc") == "0.2.1"
+    assert build.package_version("0.2.1", "swig") == "0.2.2"  # newer than the last IPC build
+    key = [tuple(map(int, build.package_version(v, f).split(".")))
+           for v in ("0.2.0", "0.2.1") for f in build.FLAVOURS]
+    assert key == sorted(key) and len(set(key)) == 4
+
+
+def test_ipc_zip_is_a_valid_ipc_package_that_kicad_can_set_up(ipc_package):
+    schema_file = Path("/usr/share/kicad/schemas/api.v1.schema.json")
+    api_schema = json.loads(schema_file.read_text("utf-8")) if schema_file.is_file() else None
+    with zipfile.ZipFile(ipc_package) as zf:
+        names = set(zf.namelist())
+        meta = json.loads(zf.read("metadata.json"))
+        plugin = json.loads(zf.read("plugins/plugin.json"))
+        requirements = zf.read("plugins/requirements.txt").decode()
+    jsonschema.validate(meta, SCHEMA)
+    assert meta["versions"][0]["runtime"] == "ipc" and meta["identifier"] == plugin["identifier"]
+    if api_schema:  # KiCad's own schema for plugin.json, where KiCad is installed
+        jsonschema.validate(plugin, api_schema)
+    action = plugin["actions"][0]
+    for path in [action["entrypoint"], *action["icons-light"], *action["icons-dark"]]:
+        assert "plugins/" + path in names, path
+    assert "plugins/bgacheck/kicad/ipc_plugin.py" in names
+    assert "plugins/__init__.py" not in names  # KiCad's SWIG loader must not take it for its own
+    wanted = {line.split(">")[0].split("=")[0].strip() for line in requirements.splitlines()
+              if line.strip() and not line.startswith("#")}
+    assert wanted == {"numpy", "shapely", "kicad-python"}

@@ -219,15 +219,16 @@ def test_board_without_arrays_says_so():
     assert "Sources:" not in text
 
 
-def test_kicad_dialog_lists_findings_in_the_same_order_and_hides_notes_by_default():
+def test_results_window_lists_findings_in_the_same_order_and_hides_notes_by_default():
     from bgacheck.api import CheckOptions
-    from bgacheck.kicad import dialog
+    from bgacheck.kicad import results_rows
 
     report = two_bgas()
-    start = dialog.default_filter(CheckOptions().severity)
-    assert start == "warning" and dialog.default_filter(None) == "warning"
-    listed = dialog.filter_findings(report, "", start)
+    start = results_rows.severity_or_default(CheckOptions().severity)
+    assert start == "warning" and results_rows.severity_or_default(None) == "warning"
+    listed = [f for _, f, _ in results_rows.finding_rows(report, start)]
     assert all(f.severity != "info" for f in listed)
     text_order = [ln.split()[1] for ln in finding_lines(render_text(report))]
     assert [f.rule_id for f in listed] == text_order
-    assert [f.rule_id for f in dialog.filter_findings(report, "U1", "info")][-1] == "bga.land.note"
+    notes = [f for _, f, _ in results_rows.finding_rows(report, "info") if f.ref == "U1"]
+    assert notes[-1].rule_id == "bga.land.note"

@@ -1,5 +1,5 @@
-"""One verdict: core.verdict decides pass/fail, and the text report, the HTML report, the dialog
-and the board labels say what it says."""
+"""One verdict: core.verdict decides pass/fail, and the text report, the HTML report, the results
+window and the board labels say what it says."""
 from __future__ import annotations
 
 import doctest
@@ -9,8 +9,8 @@ import pytest
 from bgacheck.core import verdict as verdict_module
 from bgacheck.core.report import Finding, Report
 from bgacheck.core.verdict import fails, report_severity, verdict
-from bgacheck.kicad.dialog import bga_rows
 from bgacheck.kicad.report_layer import verdict as bga_label_verdict
+from bgacheck.kicad.results_rows import bga_rows
 from bgacheck.render.html import render_html
 from bgacheck.render.text import render_text
 from ci_reports import make_report
@@ -104,10 +104,12 @@ def test_a_waived_finding_does_not_fail_the_text_or_html_report():
     assert '<span class="verdict PASS">PASS</span>' in render_html(r)
 
 
-def test_the_dialog_and_board_label_use_the_run_severity():
+def test_the_results_window_and_board_label_use_the_run_severity():
     r = make_report()
     rows = {row[0]: row[-1] for row in bga_rows(r)}
-    assert rows["U1"] == "FAIL (2 errors, 1 warning, 1 info)"  # the board finding is no BGA's
+    assert rows["U1"] == "FAIL (2 errors, 1 warning, 1 note)"  # the board finding is no BGA's
+    r.meta["severity"] = "error"
+    assert {row[0]: row[-1] for row in bga_rows(r, "error")}["U1"].startswith("FAIL")
     r2 = _report("warning", "info")
     r2.meta["severity"] = "error"
     assert bga_label_verdict(r2, "U1") == "PASS (1 warning, 1 info)"

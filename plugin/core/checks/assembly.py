@@ -27,8 +27,8 @@ from ..context import ArrayContext
 from ..model import PadAttrib, PadShape
 from ..units import NM_PER_MM
 from .land import aperture_shapes, grid_neighbours, make_finding, pad_item, stencil_thickness
-from .standoff import predict
-from .vias import classify_vias, via_protection_declared
+from .standoff import predicted
+from .vias import classified, via_protection_declared
 
 __all__ = ["check", "warpage_inputs", "regions"]
 
@@ -151,7 +151,7 @@ def _part_value(ctx, option: str, key: str):
 def warpage_inputs(ctx) -> dict:
     """Joint curves, positions, paste heights and neighbour pairs of one array's valid joints."""
     model, arr, rs = ctx.model, ctx.arr, ctx.rules
-    inp, res = predict(model, arr, ctx.options, rs)
+    inp, res = predicted(ctx)
     ok = np.asarray(res.valid).ravel()
     n = len(arr.ball_pads)
     p, balls = model.pads, arr.ball_pads
@@ -244,8 +244,9 @@ def _warpage(ctx, out_findings) -> dict:
 
     def full(values, fill=None, nd=4):
         outv = [fill] * n
-        for k, i in enumerate(ok_idx):
-            outv[i] = round(float(values[k]), nd) if not isinstance(values[k], str) else values[k]
+        items = values.tolist() if isinstance(values, np.ndarray) else values
+        for i, x in zip(ok_idx.tolist(), items):
+            outv[i] = round(float(x), nd) if not isinstance(x, str) else x
         return outv
 
     status = [warpage.STATUS_NAMES[int(s)] for s in bal.status]
@@ -375,10 +376,9 @@ def _thermal(ctx, vias, out) -> dict:
     how = np.array([""] * n, dtype=object)
     relief = np.zeros(n, bool)
     own = p.zone_connection or ("",) * len(p)
-    for k, i in enumerate(balls):
+    for k in np.flatnonzero(p.zone_index[balls] >= 0).tolist():
+        i = balls[k]
         zi = int(p.zone_index[i])
-        if zi < 0:
-            continue
         mode = own[i] or model.zones[zi].connection
         if mode in SOLID and (p.zone_connected is None or p.zone_connected[i]):
             copper[k] += area[zi]
@@ -390,11 +390,9 @@ def _thermal(ctx, vias, out) -> dict:
     by_layer: dict[tuple[int, int], float] = {}
     for z, a in zip(model.zones, area, strict=True):
         by_layer[(z.net, z.layer)] = max(by_layer.get((z.net, z.layer), 0.0), a)
-    for j in np.flatnonzero(in_pad | dogbone):
+    for j in np.flatnonzero((in_pad | dogbone) & (v.zone_layers[sel] != 0)):
         vi, k = int(sel[j]), int(ball_of[j])
         bits = int(v.zone_layers[vi])
-        if not bits:
-            continue
         joined = sum(by_layer.get((int(v.net[vi]), L), 0.0)
                      for L in range(len(model.copper_layers)) if bits >> L & 1)
         if joined <= 0:
@@ -568,7 +566,7 @@ def check(ctx: ArrayContext) -> dict:
     """Warpage margin, thermal balance, voids and X-ray advice for one array."""
     out = ctx.findings
     warp = _warpage(ctx, out)
-    vias = classify_vias(ctx.model, ctx.arr, ctx.own_layer)
+    vias = classified(ctx)
     thermal = _thermal(ctx, vias, out)
     voids = _voids(ctx, vias, out)
     xray = _xray(ctx, warp, thermal, voids, out)

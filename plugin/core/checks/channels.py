@@ -29,12 +29,12 @@ from ..geometry import (
     VIA,
     AreaLayer,
     area_box,
-    nearest,
     point_pairs_within,
 )
 from ..report import Finding
 from ..severity import beyond_tolerance, recommendation_applies
 from ..units import NM_PER_MM
+from .vias import copper_cores, nearest_balls, nearest_memo
 
 __all__ = ["check", "analyse", "box_for", "describe_item", "ChannelResult", "NEIGHBOUR_TOL"]
 
@@ -90,19 +90,20 @@ def _analyse(ctx: ArrayContext) -> ChannelResult:
     p = model.pads
     nets, counts = np.unique(p.net[arr.ball_pads], return_counts=True)
     single = set(nets[(counts == 1) & (nets > 0)].tolist())
-    for i in arr.ball_pads:
-        if int(p.net[i]) in single:
-            res.ball_of_net[int(p.net[i])] = p.number[i]
+    for i in arr.ball_pads[np.isin(p.net[arr.ball_pads], list(single))].tolist():
+        res.ball_of_net[int(p.net[i])] = p.number[i]
     box = box_for(model, arr)
     n_layers = len(model.copper_layers)
     own = 0 if arr.footprint.side == "top" else n_layers - 1
+    via_pairs: dict = {}  # the same vias on several layers pair up the same way
     for layer in range(n_layers):
-        al = layers.get(layer) or AreaLayer(model, layer, box)
+        al = layers.get(layer) or AreaLayer(model, layer, box, copper_cores(ctx))
         layers[layer] = al
         nb = []
         if layer == own:
             nb.append(("pads", _ball_neighbours(model, arr, al)))
-        nb.append(("vias", _via_neighbours(model, arr, al, skip_in_pad=(layer == own))))
+        nb.append(("vias", _via_neighbours(model, arr, al, skip_in_pad=(layer == own),
+                                           seen=via_pairs, memo=nearest_memo(ctx))))
         for what, (a, b) in nb:
             _check(model, arr, rs, al, what, a, b, res)
     _summarise_narrow(model, arr, rs, res)
@@ -129,18 +130,33 @@ def _summarise_narrow(model, arr, rs, res: ChannelResult) -> None:
 
 
 def _ball_neighbours(model, arr, al: AreaLayer):
-    """Item pairs (a, b) of row/column-adjacent balls in this layer's items."""
-    pos = {int(i): k for k, i in enumerate(al.index) if al.kind[k] == PAD}
-    items = np.array([pos.get(int(i), -1) for i in arr.ball_pads])
-    code = {(int(r), int(c)): k for k, (r, c) in enumerate(zip(arr.row, arr.col))}
-    pairs: list[tuple[int, int]] = []
-    for k, (r, c) in enumerate(zip(arr.row, arr.col)):
-        for nbr in ((int(r), int(c) + 1), (int(r) + 1, int(c))):
-            j = code.get(nbr)
-            if j is not None and items[k] >= 0 and items[j] >= 0:
-                pairs.append((items[k], items[j]))
-    a = np.array([q for q, _ in pairs], dtype=np.int64)
-    b = np.array([q for _, q in pairs], dtype=np.int64)
+    """Item pairs (a, b) of row/column-adjacent balls in this layer's items.
+
+    In ball order, each ball with the next one along its row, then along its column; where two
+    balls share a grid site (secondary fields number their own grid) the later one stands there.
+    """
+    pad_items = np.flatnonzero(al.kind == PAD)
+    item_of_pad = -np.ones(len(model.pads), np.int64)
+    item_of_pad[al.index[pad_items]] = pad_items
+    items = item_of_pad[arr.ball_pads]
+    row = np.asarray(arr.row, dtype=np.int64)
+    col = np.asarray(arr.col, dtype=np.int64)
+    a = b = np.empty(0, np.int64)
+    if len(row):
+        width = int(col.max() - col.min()) + 2  # a row's last site + 1 never reaches the next row
+        site = (row - row.min()) * width + (col - col.min())
+        order = np.argsort(site, kind="stable")
+        last = np.r_[site[order][1:] != site[order][:-1], True]
+        sites, at = site[order][last], order[last]  # each site once, with its last ball
+
+        def ball_at(q):
+            j = np.minimum(np.searchsorted(sites, q), len(sites) - 1)
+            return np.where(sites[j] == q, at[j], -1)
+
+        nbr = np.column_stack([ball_at(site + 1), ball_at(site + width)])
+        ok = (nbr >= 0) & (items[:, None] >= 0) & (items[np.maximum(nbr, 0)] >= 0)
+        a = np.broadcast_to(items[:, None], nbr.shape)[ok]
+        b = items[nbr[ok]]
     p = model.pads
     # Keep true neighbours only (secondary fields have their own grid numbering).
     d = np.hypot(*(np.array([p.x_nm[al.index[a]] - p.x_nm[al.index[b]],
@@ -150,13 +166,30 @@ def _ball_neighbours(model, arr, al: AreaLayer):
     return a[ok], b[ok]
 
 
-def _via_neighbours(model, arr, al: AreaLayer, skip_in_pad: bool):
-    """Item pairs of vias one pitch apart along a grid axis, inside the ball field."""
+def _via_neighbours(model, arr, al: AreaLayer, skip_in_pad: bool, seen: dict | None = None,
+                    memo: dict | None = None):
+    """Item pairs of vias one pitch apart along a grid axis, inside the ball field.
+
+    ``seen`` keeps the answer per set of vias, for the next layer that holds the same ones;
+    ``memo`` is ``vias.nearest_balls``'.
+    """
     vk = np.flatnonzero(al.kind == VIA)
     if len(vk) < 2:
         return np.empty(0, np.int64), np.empty(0, np.int64)
+    key = (skip_in_pad, al.index[vk].tobytes())
+    pairs = seen.get(key) if seen is not None else None
+    if pairs is None:
+        pairs = _via_pairs(model, arr, al.index[vk], skip_in_pad, memo)
+        if seen is not None:
+            seen[key] = pairs
+    return vk[pairs[0]], vk[pairs[1]]
+
+
+def _via_pairs(model, arr, vias: np.ndarray, skip_in_pad: bool, memo: dict | None = None):
+    """Positions in ``vias`` (via-table indices) of the neighbour pairs, ordered along x."""
     v, p = model.vias, model.pads
-    x, y = v.x_nm[al.index[vk]].astype(float), v.y_nm[al.index[vk]].astype(float)
+    vk = np.arange(len(vias))
+    x, y = v.x_nm[vias].astype(float), v.y_nm[vias].astype(float)
     bx, by = p.x_nm[arr.ball_pads], p.y_nm[arr.ball_pads]
     half = max(arr.pitch_x_nm, arr.pitch_y_nm) / 2
     inside = (x >= bx.min() - half) & (x <= bx.max() + half) & \
@@ -164,7 +197,7 @@ def _via_neighbours(model, arr, al: AreaLayer, skip_in_pad: bool):
     if skip_in_pad:
         # On the package's own layer a via inside a land is a via-in-pad: the ball channel holds it.
         lands = np.minimum(p.w_nm[arr.ball_pads], p.h_nm[arr.ball_pads]) / 2.0
-        k, d = nearest(np.column_stack([bx, by]).astype(float), np.column_stack([x, y]))
+        k, d = nearest_balls(model, arr, vias, memo)
         inside &= ~(d < lands[k])
     vk, x, y = vk[inside], x[inside], y[inside]
     if len(vk) < 2:

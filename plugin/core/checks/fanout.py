@@ -13,10 +13,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..context import ArrayContext
-from ..geometry import DIST_TOL_NM, PAD, TRACK, VIA, AreaLayer, area_box
+from ..geometry import DIST_TOL_NM, PAD, TRACK, VIA, AreaLayer
 from ..units import NM_PER_MM
 from .land import make_finding, pad_item
-from .vias import classify_vias
+from .vias import area_layer, classified
 
 __all__ = ["check", "skipped_balls"]
 
@@ -29,11 +29,11 @@ SOURCE_PLANE = ("UG1099 v2.0 Layer Count Estimation: about 40 % of balls are pow
 def skipped_balls(model, balls: np.ndarray) -> np.ndarray:
     """True for balls that need no fanout: no net, no-connect pin, or an 'unconnected-' net."""
     p = model.pads
+    names, pins = model.net_names, p.pin_type
     out = np.zeros(len(balls), bool)
-    for k, i in enumerate(balls):
-        net = int(p.net[i])
-        name = model.net_names[net] if 0 <= net < len(model.net_names) else ""
-        pin = (p.pin_type[i] if i < len(p.pin_type) else "") or ""
+    for k, (i, net) in enumerate(zip(np.asarray(balls).tolist(), p.net[balls].tolist())):
+        name = names[net] if 0 <= net < len(names) else ""
+        pin = (pins[i] if i < len(pins) else "") or ""
         out[k] = (net <= 0 or pin.startswith("no_connect") or name.startswith("unconnected-")
                   or name.startswith("unconnected("))
     return out
@@ -47,27 +47,33 @@ def _touching(al: AreaLayer):
     return np.r_[a, b], np.r_[b, a]
 
 
+def _via_touches(al: AreaLayer):
+    """(via-table indices, sorted; the item touching each): what touches every via on a layer."""
+    a, b = _touching(al)
+    on_via = al.kind[a] == VIA
+    keys, items = al.index[a[on_via]], b[on_via]
+    order = np.argsort(keys, kind="stable")
+    return keys[order], items[order]
+
+
 def check(ctx: ArrayContext) -> dict:
     """Unrouted balls, dangling fanout vias and plane-net balls of one array."""
     model, arr, out = ctx.model, ctx.arr, ctx.findings
     p, v = model.pads, model.vias
     balls = arr.ball_pads
-    n_layers = len(model.copper_layers)
-    layer = 0 if arr.footprint.side == "top" else n_layers - 1
-    pitch = max(arr.pitch_x_nm, arr.pitch_y_nm)
-    box = area_box(model, balls, 0.75 * pitch)
-    layers = {k: AreaLayer(model, k, box) for k in range(n_layers)}
-    al = layers[layer]
+    layer = ctx.own_layer
+    al = area_layer(ctx, layer)
     a, b = _touching(al)
-    ball_pos = {int(i): k for k, i in enumerate(balls)}
-
+    # A ball is fanned out when its land touches a track or via of its net.
+    ball_at = -np.ones(len(p), np.int64)
+    ball_at[balls] = np.arange(len(balls))
+    hit = (al.kind[a] == PAD) & ((al.kind[b] == TRACK) | (al.kind[b] == VIA))
+    k_hit = ball_at[al.index[a[hit]]]
     fanned = np.zeros(len(balls), bool)
-    for x, y in zip(a.tolist(), b.tolist()):
-        if al.kind[x] == PAD and al.kind[y] in (TRACK, VIA) and int(al.index[x]) in ball_pos:
-            fanned[ball_pos[int(al.index[x])]] = True
+    fanned[k_hit[k_hit >= 0]] = True
     if p.zone_connected is not None:
         fanned |= p.zone_connected[balls]
-    sel, in_pad, dogbone, ball_of, stubs = classify_vias(model, arr, layer, al)
+    sel, in_pad, dogbone, ball_of, stubs = classified(ctx)
     fanned[ball_of[in_pad]] = True
     skip = skipped_balls(model, balls)
     pads_per_net = np.bincount(p.net[p.has_copper & (p.net > 0)], minlength=len(model.net_names))
@@ -84,7 +90,7 @@ def check(ctx: ArrayContext) -> dict:
 
     # dangling fanout vias: joined to a ball, nothing else on any layer
     zone_nets = {(z.net, z.layer) for z in model.zones}
-    touch = {k: _touching(layers[k]) for k in range(n_layers)}
+    touches: dict = {}  # stack layer -> _via_touches, made when a via first needs it
     dangling = []
     for j in np.flatnonzero(dogbone | in_pad):
         vi = int(sel[j])
@@ -97,12 +103,11 @@ def check(ctx: ArrayContext) -> dict:
             continue
         other = False
         for k in span:
-            lk = layers[k]
-            ta, tb = touch[k]
-            me = np.flatnonzero((lk.kind == VIA) & (lk.index == vi))
-            if not len(me):
-                continue
-            nb = tb[np.isin(ta, me)]
+            lk = area_layer(ctx, k)
+            if k not in touches:
+                touches[k] = _via_touches(lk)
+            keys, items = touches[k]
+            nb = items[np.searchsorted(keys, vi):np.searchsorted(keys, vi, side="right")]
             for y in nb.tolist():
                 if k == layer and lk.kind[y] == TRACK and int(lk.index[y]) in own:
                     continue

@@ -91,27 +91,21 @@ def aperture_shapes(model, arr) -> tuple[list[str], np.ndarray, np.ndarray, np.n
     balls = arr.ball_pads
     w = p.paste_w_nm[balls].astype(float) / NM_PER_MM
     h = p.paste_h_nm[balls].astype(float) / NM_PER_MM
-    r = np.zeros(len(balls))
-    shapes = []
     own = paste_apertures(model, arr).astype(float) / NM_PER_MM
-    for k, b in enumerate(balls):
-        s = int(p.shape[b])
-        if w[k] <= 0:
-            w[k] = h[k] = own[k]
-            shapes.append("round")
-        elif s == PadShape.CIRCLE:
-            shapes.append("round")
-        elif s == PadShape.RECT:
-            shapes.append("rect")
-        elif s in (PadShape.ROUNDRECT, PadShape.OVAL):
-            margin = (w[k] - p.w_nm[b] / NM_PER_MM) / 2
-            base = p.corner_r_nm[b] / NM_PER_MM if s == PadShape.ROUNDRECT else \
-                min(p.w_nm[b], p.h_nm[b]) / 2 / NM_PER_MM
-            r[k] = max(base + margin, 0.0)
-            shapes.append("roundrect")
-        else:
-            shapes.append("rect")
-    return shapes, w, h, r
+    s = p.shape[balls]
+    none = w <= 0
+    w, h = np.where(none, own, w), np.where(none, own, h)
+    rounded = ~none & ((s == PadShape.ROUNDRECT) | (s == PadShape.OVAL))
+    margin = (w - p.w_nm[balls] / NM_PER_MM) / 2
+    base = np.where(s == PadShape.ROUNDRECT, p.corner_r_nm[balls] / NM_PER_MM,
+                    np.minimum(p.w_nm[balls], p.h_nm[balls]) / 2 / NM_PER_MM)
+    r = np.where(rounded, base + margin, 0.0)
+    r = np.where(r < 0.0, 0.0, r)
+    shapes = np.full(len(balls), "rect", dtype=object)
+    shapes[s == PadShape.CIRCLE] = "round"
+    shapes[rounded] = "roundrect"
+    shapes[none] = "round"
+    return shapes.tolist(), w, h, r
 
 
 def grid_neighbours(arr) -> tuple[np.ndarray, np.ndarray]:

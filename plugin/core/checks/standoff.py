@@ -15,7 +15,7 @@ from ..context import ArrayContext
 from ..units import NM_PER_MM
 from .land import aperture_shapes, ball_diameter, make_finding, pad_item, stencil_thickness
 
-__all__ = ["check", "predict"]
+__all__ = ["check", "predict", "predicted"]
 
 SOURCE = ("seed: Darveaux et al. (Skyworks), 'Determining Standoff', conservation of volume; "
           "solver defaults in bgacheck.solver.DEFAULTS")
@@ -49,11 +49,18 @@ def predict(model, arr, options, rs) -> tuple[dict, solver.StandoffResult]:
     return inputs, res
 
 
+def predicted(ctx: ArrayContext) -> tuple[dict, solver.StandoffResult]:
+    """``predict`` for the context's array, made once and shared with the assembly stage."""
+    if "standoff" not in ctx.shared:
+        ctx.shared["standoff"] = predict(ctx.model, ctx.arr, ctx.options, ctx.rules)
+    return ctx.shared["standoff"]
+
+
 def check(ctx: ArrayContext) -> dict:
     """Predicted standoff per ball of one array."""
     model, arr, out = ctx.model, ctx.arr, ctx.findings
     balls = arr.ball_pads
-    inp, res = predict(model, arr, ctx.options, ctx.rules)
+    inp, res = predicted(ctx)
     ok = np.asarray(res.valid)
     h = np.asarray(res.height_mm, float)
     tol = np.asarray(res.tolerance_mm, float)

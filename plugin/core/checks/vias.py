@@ -16,7 +16,17 @@ from __future__ import annotations
 import numpy as np
 
 from ..context import ArrayContext
-from ..geometry import DIST_TOL_NM, PAD, TRACK, VIA, AreaLayer, area_box, nearest, neighbours_within
+from ..geometry import (
+    DIST_TOL_NM,
+    PAD,
+    TRACK,
+    VIA,
+    AreaLayer,
+    Cores,
+    area_box,
+    nearest,
+    neighbours_within,
+)
 from ..options import HDI_VIA_TYPES
 from ..report import Finding
 from ..rules import tiers_allowing
@@ -24,7 +34,8 @@ from ..severity import beyond_tolerance, recommendation_applies
 from ..units import NM_PER_MM, fab_minimum
 from .land import SLACK_MM, make_finding, pad_item
 
-__all__ = ["check", "classify_vias", "field_vias", "via_protection_declared"]
+__all__ = ["check", "classify_vias", "classified", "area_layer", "copper_cores", "fanout_box",
+           "field_vias", "nearest_balls", "nearest_memo", "via_protection_declared"]
 
 FIELD_RADIUS = 1.35
 """A via is a field via when enough balls lie within this many half-diagonals of it (four on a
@@ -47,17 +58,75 @@ def via_protection_declared(model) -> str:
     return ""
 
 
-def classify_vias(model, arr, layer: int, al: AreaLayer | None = None):
+def fanout_box(model, arr) -> tuple[float, ...]:
+    """The area the via and fanout stages look at [nm]: the balls plus 0.75 pitch all round."""
+    return area_box(model, arr.ball_pads, 0.75 * max(arr.pitch_x_nm, arr.pitch_y_nm))
+
+
+def copper_cores(ctx: ArrayContext) -> Cores:
+    """The board's copper cores, shared by every array's areas (``ctx.board``)."""
+    cores = ctx.board.get("copper_cores")
+    if cores is None:
+        cores = ctx.board["copper_cores"] = Cores(ctx.model)
+    return cores
+
+
+def area_layer(ctx: ArrayContext, layer: int) -> AreaLayer:
+    """The copper of ``fanout_box`` on one stack layer, built once per array (``ctx.shared``)."""
+    layers = ctx.shared.setdefault("fanout_layers", {})
+    if layer not in layers:
+        layers[layer] = AreaLayer(ctx.model, layer, fanout_box(ctx.model, ctx.arr),
+                                  copper_cores(ctx))
+    return layers[layer]
+
+
+def classified(ctx: ArrayContext):
+    """``classify_vias`` on the package's own layer, made once per array.
+
+    The via, fanout and assembly stages share it (``ctx.shared``; the arrays are read-only).
+    """
+    if "vias" not in ctx.shared:
+        res = classify_vias(ctx.model, ctx.arr, ctx.own_layer, area_layer(ctx, ctx.own_layer),
+                            nearest_memo(ctx))
+        for a in res[:4]:
+            a.flags.writeable = False
+        ctx.shared["vias"] = res
+    return ctx.shared["vias"]
+
+
+def nearest_memo(ctx: ArrayContext) -> dict:
+    """Where ``nearest_balls`` keeps its answers for one array (``ctx.shared``)."""
+    return ctx.shared.setdefault("nearest_balls", {})
+
+
+def nearest_balls(model, arr, vias: np.ndarray, memo: dict | None = None):
+    """(ball, distance [nm]): the nearest ball (arr.ball_pads index) to each via of ``vias``.
+
+    ``memo`` keeps the answer per set of vias (the via and channel stages ask the same).
+    """
+    key = np.asarray(vias, dtype=np.int64).tobytes()
+    if memo is not None and key in memo:
+        return memo[key]
+    p, v, balls = model.pads, model.vias, arr.ball_pads
+    out = nearest(np.column_stack([p.x_nm[balls], p.y_nm[balls]]).astype(float),
+                  np.column_stack([v.x_nm[vias], v.y_nm[vias]]).astype(float))
+    if memo is not None:
+        memo[key] = out
+    return out
+
+
+def classify_vias(model, arr, layer: int, al: AreaLayer | None = None,
+                  memo: dict | None = None):
     """Vias of one array's area and the ball each belongs to.
 
     Returns (vias, in_pad, dogbone, ball_of, stubs): via-table indices in the area; per via
     whether its centre is inside a land, whether a stub on ``layer`` joins it to a ball, the
     arr.ball_pads index of that ball (-1 if none), and the stub track indices per via.
+    ``memo``: see ``nearest_balls``.
     """
     p, v = model.pads, model.vias
     balls = arr.ball_pads
-    pitch = max(arr.pitch_x_nm, arr.pitch_y_nm)
-    box = area_box(model, balls, 0.75 * pitch)
+    box = fanout_box(model, arr)
     sel = np.flatnonzero((v.x_nm >= box[0]) & (v.x_nm <= box[2]) & (v.y_nm >= box[1])
                          & (v.y_nm <= box[3]))
     n = len(sel)
@@ -68,10 +137,8 @@ def classify_vias(model, arr, layer: int, al: AreaLayer | None = None):
     if n == 0 or len(balls) == 0:
         return sel, in_pad, dogbone, ball_of, stubs
     # via in pad: the via centre lies inside its nearest ball's land, on the ball's net
-    bx, by = p.x_nm[balls].astype(float), p.y_nm[balls].astype(float)
-    vx, vy = v.x_nm[sel].astype(float), v.y_nm[sel].astype(float)
     land_r = np.minimum(p.w_nm[balls], p.h_nm[balls]) / 2.0
-    k, d = nearest(np.column_stack([bx, by]), np.column_stack([vx, vy]))
+    k, d = nearest_balls(model, arr, sel, memo)
     hit = (d < land_r[k]) & (v.net[sel] == p.net[balls[k]])
     in_pad[hit], ball_of[hit] = True, k[hit]
     # dog-bones: a track on the ball layer touching both a ball and a via
@@ -80,19 +147,24 @@ def classify_vias(model, arr, layer: int, al: AreaLayer | None = None):
     a, b = np.r_[a, b], np.r_[b, a]
     ball_pos = {int(i): k for k, i in enumerate(balls)}
     via_pos = {int(i): j for j, i in enumerate(sel)}
+    kind, index, same_net = al.kind, al.index, al.net[a] == al.net[b]
+    # The pairs that can qualify, picked in bulk; the dictionaries below see them in pair order,
+    # so a track touching two balls keeps the later one, as one loop over all pairs would.
+    pick = np.flatnonzero((kind[a] == TRACK) & (kind[b] == PAD) & same_net)
     trk_ball: dict[int, int] = {}
-    for x, y in zip(a.tolist(), b.tolist()):
-        if al.kind[x] == TRACK and al.kind[y] == PAD and int(al.index[y]) in ball_pos \
-                and al.net[x] == al.net[y]:
-            trk_ball[int(al.index[x])] = ball_pos[int(al.index[y])]
-    for x, y in zip(a.tolist(), b.tolist()):
-        if al.kind[x] == VIA and al.kind[y] == TRACK and int(al.index[y]) in trk_ball:
-            j = via_pos.get(int(al.index[x]))
-            if j is None or in_pad[j] or al.net[x] != al.net[y]:
-                continue
-            dogbone[j] = True
-            ball_of[j] = trk_ball[int(al.index[y])]
-            stubs[j].append(int(al.index[y]))
+    for t, y in zip(index[a[pick]].tolist(), index[b[pick]].tolist()):
+        if y in ball_pos:
+            trk_ball[t] = ball_pos[y]
+    pick = np.flatnonzero((kind[a] == VIA) & (kind[b] == TRACK) & same_net)
+    for x, t in zip(index[a[pick]].tolist(), index[b[pick]].tolist()):
+        if t not in trk_ball:
+            continue
+        j = via_pos.get(x)
+        if j is None or in_pad[j]:
+            continue
+        dogbone[j] = True
+        ball_of[j] = trk_ball[t]
+        stubs[j].append(t)
     return sel, in_pad, dogbone, ball_of, stubs
 
 
@@ -208,20 +280,25 @@ def _dogbones(ctx, sel, dogbone, field, clearance, ball_of, stubs, out) -> list[
     p, v = model.pads, model.vias
     balls = arr.ball_pads
     layer = ctx.own_layer
-    for j in np.flatnonzero(dogbone):
+    w_min = rs.min_trace_w_mm
+    stub_of = [(j, t) for j in np.flatnonzero(dogbone).tolist() for t in stubs[j]]
+    if w_min is None or not stub_of:
+        stub_of = []
+    else:  # the widths in bulk; a finding per narrow stub, in the same order
+        widths = model.tracks.width_nm[[t for _, t in stub_of]] / NM_PER_MM
+        stub_of = [stub_of[k] for k in
+                   np.flatnonzero(widths < fab_minimum(w_min) - SLACK_MM).tolist()]
+    for j, t in stub_of:
         b = balls[ball_of[j]]
-        for t in stubs[j]:
-            w = model.tracks.width_nm[t] / NM_PER_MM
-            w_min = rs.min_trace_w_mm
-            if w_min is not None and w < fab_minimum(w_min) - SLACK_MM:
-                x, y = v.x_nm[sel[j]], v.y_nm[sel[j]]
-                out.append(make_finding(
-                    "fab.trace_width", "error",
-                    f"dog-bone stub of {p.number[b]} is {w:.3f} mm wide, below the "
-                    f"{rs.fab_tier} tier's {w_min:.3f} mm", arr, model, [b],
-                    [("track", model.tracks.uuid[t], x / NM_PER_MM, y / NM_PER_MM)],
-                    w, w_min, "mm", rs.source("min_trace_w_mm"), at=(x, y),
-                    layer=model.copper_layers[layer], fix=f"widen the stub to {w_min:.3f} mm"))
+        w = model.tracks.width_nm[t] / NM_PER_MM
+        x, y = v.x_nm[sel[j]], v.y_nm[sel[j]]
+        out.append(make_finding(
+            "fab.trace_width", "error",
+            f"dog-bone stub of {p.number[b]} is {w:.3f} mm wide, below the "
+            f"{rs.fab_tier} tier's {w_min:.3f} mm", arr, model, [b],
+            [("track", model.tracks.uuid[t], x / NM_PER_MM, y / NM_PER_MM)],
+            w, w_min, "mm", rs.source("min_trace_w_mm"), at=(x, y),
+            layer=model.copper_layers[layer], fix=f"widen the stub to {w_min:.3f} mm"))
     fld = np.flatnonzero(field)
     if len(fld) == 0:
         return []
@@ -313,7 +390,7 @@ def check(ctx: ArrayContext) -> dict:
     """Via sizes, fab minimums, dog-bone position and via-in-pad for one array."""
     model, arr, out = ctx.model, ctx.arr, ctx.findings
     v = model.vias
-    sel, in_pad, dogbone, ball_of, stubs = classify_vias(model, arr, ctx.own_layer)
+    sel, in_pad, dogbone, ball_of, stubs = classified(ctx)
     if len(sel) == 0:
         return {"vias": 0}
     d = v.d_nm[sel] / NM_PER_MM

@@ -175,20 +175,10 @@ def _union(rings: list) -> list | None:
 
 
 def _shapely_union(rings: list) -> list | None:
-    """The outer boundary of the largest part of the union, corners rounded to the nanometre."""
-    import shapely
+    """The outer boundary of the largest part of the union (``core.geometry.union_outline``)."""
+    from ..core.geometry import union_outline
 
-    parts = shapely.union_all([shapely.make_valid(shapely.Polygon(r)) for r in rings])
-    polys = [g for g in getattr(parts, "geoms", [parts]) if isinstance(g, shapely.Polygon)]
-    if not polys:
-        return max(rings, key=_area2)
-    coords = np.rint(np.asarray(max(polys, key=lambda g: g.area).exterior.coords)[:-1])
-    out: list = []
-    for x, y in coords.astype(np.int64).tolist():
-        if not out or out[-1] != (x, y):
-            out.append((x, y))
-    if len(out) > 1 and out[0] == out[-1]:
-        out.pop()
-    if len(out) < 3 or _area2(out) == 0:
+    out = union_outline(rings)
+    if out is None or len(out) < 3 or _area2(out) == 0:
         return max(rings, key=_area2)
     return out if _area2(out) > 0 else out[::-1]

@@ -33,7 +33,7 @@ from .model import BoardModel, PadAttrib, PadShape
 __all__ = [
     "PAD", "VIA", "TRACK", "KIND_NAMES", "ARC_TOLERANCE_NM", "DIST_TOL_NM", "AreaLayer", "Cores",
     "area_box", "pad_layers_mask", "via_on_layer", "arc_polyline", "nearest",
-    "point_pairs_within", "neighbours_within",
+    "point_pairs_within", "neighbours_within", "union_outline",
 ]
 
 PAD, VIA, TRACK = 0, 1, 2
@@ -410,3 +410,24 @@ def neighbours_within(targets_xy: np.ndarray, points_xy: np.ndarray, distance_nm
                       distance=float(distance_nm))
     order = np.lexsort((t, p))
     return p[order].astype(np.int64), t[order].astype(np.int64)
+
+
+def union_outline(rings: list) -> list | None:
+    """Outer boundary of the largest part of the union of integer rings, as (x, y) nm tuples.
+
+    Corners are rounded to the nanometre and repeated points dropped; None when the union holds
+    no polygon. The board-file reader's last resort for custom pads whose pieces do not chain
+    into rings (Shapely lives in this module only).
+    """
+    parts = shapely.union_all([shapely.make_valid(shapely.Polygon(r)) for r in rings])
+    polys = [g for g in getattr(parts, "geoms", [parts]) if isinstance(g, shapely.Polygon)]
+    if not polys:
+        return None
+    coords = np.rint(np.asarray(max(polys, key=lambda g: g.area).exterior.coords)[:-1])
+    out: list = []
+    for x, y in coords.astype(np.int64).tolist():
+        if not out or out[-1] != (x, y):
+            out.append((x, y))
+    if len(out) > 1 and out[0] == out[-1]:
+        out.pop()
+    return out

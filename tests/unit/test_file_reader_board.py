@@ -203,3 +203,51 @@ def test_a_defect_of_the_reader_is_one_line_too(tmp_path, monkeypatch):
     err = _error(tmp_path, standard_board())
     assert err.kind == "internal" and "ZeroDivisionError" in str(err)
     assert "--reader pcbnew" in str(err)
+
+
+@pytest.mark.parametrize("start, mid, end, centre", [
+    # Panelization's MouseBite-Slot_2.0x2.0mm_outset_D0.5mm_P0.85mm_2h_Trace at 45 degrees on
+    # the back: start and mid level. The estimate divided by zero (the reader raised).
+    ((-210777817, -898373654), (-211272793, -898373654), (-211272792, -898868629),
+     (-211025305, -898621311)),
+    # Level start-mid, level mid-end: a flat slope is moved off zero by 1e-10, not epsilon
+    # (75 mm off before, where it did not raise).
+    ((-100201065, 94229216), (-105723003, 94229216), (-97040980, 79697070),
+     (-102962034, 86019421)),
+    ((46133731, 55580228), (38756791, 52413866), (50414464, 52413866), (44585628, 49010455)),
+    # Upright start-mid, nearly in line: the centre is far off and clamped into the int range.
+    ((-68263629, -77965966), (-68263629, -71447570), (-68268445, -80987818),
+     (-2147483548, -74706768)),
+])
+def test_arc_centres_are_kicads_where_a_chord_is_level_or_upright(start, mid, end, centre):
+    from bgacheck.board_file.outlines import _calc_arc_center
+
+    # The centres are KiCad 9.0.8's (PCB_SHAPE.SetArcGeometry, then GetCenter).
+    assert _calc_arc_center(start, mid, end) == centre
+
+
+LED_VCCLITE_COURTYARD = [  # LED_THT:LED_VCCLite_5381H1_6.35x6.35mm: its arc starts 3 um off
+    ("fp_line", "(start -2.15 -2.15) (end -2.15 0.15)"),  # the line that ends at 2.4 mm
+    ("fp_line", "(start -2.15 -2.15) (end 4.7 -2.15)"),
+    ("fp_line", "(start -2.15 4.7) (end -2.15 2.4)"),
+    ("fp_line", "(start 4.7 -2.15) (end 4.7 4.7)"),
+    ("fp_line", "(start 4.7 4.7) (end -2.15 4.7)"),
+    ("fp_arc", "(start -2.147033 2.39902) (mid -2.328719 1.274748) (end -2.15 0.15)"),
+]
+
+
+def test_courtyard_chained_from_the_first_lines_end_redraws_an_arc_that_misses(tmp_path):
+    # KiCad 9 starts a chain at the end of its first piece (by pointer order, nearly always
+    # the file's first) and runs that piece backwards: it meets the arc coming from the line
+    # that ends 3 um from it and draws the arc again from there. Its shrunk outline then has
+    # the arc begin on the shrunk line x = -2.145 mm, as KiCad's has on the library board
+    # (bench/library_sweep.py); the arc's own start was kept before, 3 um off that line.
+    items = "".join(f'\t\t({kind} {geometry} (stroke (width 0.05) (type solid)) '
+                    f'(layer "F.CrtYd"))\n' for kind, geometry in LED_VCCLITE_COURTYARD)
+    fp = footprint(at="100 50", extra=items).replace('(start -2 -2)', '(start 3 3)').replace(
+        '(end 2 2)', '(end 3.5 3.5)')  # the helper's square, now a hole inside
+    m, _ = _read(tmp_path, board(fp))
+    ring = (m.footprints[0].courtyard_nm - [100_000_000, 50_000_000]).tolist()
+    assert len(ring) == 12
+    assert ring[2:4] == [[-2_145_000, 4_695_000], [-2_145_000, 2_399_238]]
+    assert ring[10:] == [[-2_145_000, 150_761], [-2_145_000, -2_145_000]]

@@ -42,6 +42,19 @@ print(json.dumps({"count": len(xs), "box": box}))
 '''
 
 
+def skip_unless_kicad_gui(board_in_shared: str) -> None:
+    """Skip the calling test module without Xvfb, xdotool, pcbnew or its shared real board."""
+    import pytest
+
+    from paths import shared_boards_missing
+
+    for tool in ("Xvfb", "xdotool", "pcbnew"):
+        if not shutil.which(tool):
+            pytest.skip(f"{tool} is not installed", allow_module_level=True)
+    if shared_boards_missing(board_in_shared):
+        pytest.skip(shared_boards_missing(board_in_shared), allow_module_level=True)
+
+
 def build_module():
     """.ci/build_pcm.py as a module."""
     spec = importlib.util.spec_from_file_location("build_pcm", ROOT / ".ci" / "build_pcm.py")

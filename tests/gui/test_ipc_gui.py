@@ -11,14 +11,13 @@ KiCad through kicad-python to see what is on the board. Screenshots stay in the 
 """
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
 import pytest
-from kicad_editor import Editor, unpack_like_the_pcm
+from kicad_editor import Editor, skip_unless_kicad_gui, unpack_like_the_pcm
 
-from paths import SHARED_BOARDS, shared_boards_missing
+from paths import SHARED_BOARDS
 
 BOARD_IN_SHARED = "sdi-mipi-bridge/sdi-mipi-bridge.kicad_pcb"  # two BGAs (U2, U4), two errors
 IDENTIFIER = "com.github.bgacheck.bgacheck"
@@ -28,11 +27,7 @@ this board's two BGA rows, under Xvfb's fonts (see ipc-window.png if the layout 
 
 pytestmark = [pytest.mark.gui, pytest.mark.kicad, pytest.mark.slow]
 
-for tool in ("Xvfb", "xdotool", "pcbnew"):
-    if not shutil.which(tool):
-        pytest.skip(f"{tool} is not installed", allow_module_level=True)
-if shared_boards_missing(BOARD_IN_SHARED):
-    pytest.skip(shared_boards_missing(BOARD_IN_SHARED), allow_module_level=True)
+skip_unless_kicad_gui(BOARD_IN_SHARED)
 kipy = pytest.importorskip("kipy", reason="kicad-python is in requirements.txt (make venv)")
 
 

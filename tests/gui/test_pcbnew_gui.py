@@ -12,26 +12,21 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
-from kicad_editor import SYSTEM_PYTHON, Editor, unpack_like_the_pcm
+from kicad_editor import SYSTEM_PYTHON, Editor, skip_unless_kicad_gui, unpack_like_the_pcm
 
-from paths import SHARED_BOARDS, shared_boards_missing
+from paths import SHARED_BOARDS
 
 BOARD_IN_SHARED = "glasgow-revC3/glasgow.kicad_pcb"
 BOARD = SHARED_BOARDS / BOARD_IN_SHARED
 
 pytestmark = [pytest.mark.gui, pytest.mark.kicad, pytest.mark.slow]
 
-for tool in ("Xvfb", "xdotool", "pcbnew"):
-    if not shutil.which(tool):
-        pytest.skip(f"{tool} is not installed", allow_module_level=True)
-if shared_boards_missing(BOARD_IN_SHARED):
-    pytest.skip(shared_boards_missing(BOARD_IN_SHARED), allow_module_level=True)
+skip_unless_kicad_gui(BOARD_IN_SHARED)
 
 PROBE = r'''
 """Test-only plugin: runs the Python files the test drops in $BGACHECK_PROBE_DIR, on KiCad's

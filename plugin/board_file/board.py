@@ -66,8 +66,18 @@ class BoardFileError(ValueError):
     """
 
     def __init__(self, message: str, kind: str = "syntax"):
-        super().__init__(message)
+        super().__init__(one_line(message))
         self.kind = kind
+
+
+MESSAGE_CHARS = 300
+"""Longest error line: a quoted name from a damaged file can run on for lines."""
+
+
+def one_line(text: str) -> str:
+    """``text`` with its whitespace runs (newlines, tabs) as single spaces, cut to one line."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= MESSAGE_CHARS else flat[:MESSAGE_CHARS - 3] + "..."
 
 
 @dataclass

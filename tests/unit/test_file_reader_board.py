@@ -156,6 +156,9 @@ def test_versions_outside_kicad_6_to_10_are_refused(tmp_path, version, words):
     (standard_board().replace('(size 0.4 0.4)', '(size 0.4 zero)'), "(line 57)"),
     (standard_board().replace('(layers "F.Cu" "B.Cu")', '(layers "F.Cu" "X.Cu")'),
      "(line 94): undefined layer 'X.Cu'"),
+    # a damaged quote runs a name over lines (found by the fuzz test): still one line
+    (standard_board().replace('(layers "F.Cu" "B.Cu")', '(layers "F.Cu\n\t\t(net 1)" "B.Cu")'),
+     "undefined layer 'F.Cu (net 1)'"),
     (standard_board().replace('(drill 0.3)', '(drill)'), "(line 93): (drill ...) needs 1 value"),
     (standard_board().replace('(width 0.2)', '(width w)'), "(line 85): expected track width"),
     (standard_board().replace('(start -2 -2)', '(start -2 q)'), "(line 46): expected length"),
@@ -166,6 +169,7 @@ def test_malformed_boards_give_one_line_with_the_line_number(tmp_path, text, wor
     """The line is the offending value's, or the item's when the item is the defect."""
     err = _error(tmp_path, text)
     assert err.kind == "syntax" and words in str(err)
+    assert "\n" not in str(err) and len(str(err)) <= 300
 
 
 def test_missing_file_and_directory(tmp_path):

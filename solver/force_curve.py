@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _status
-from .load import G_STANDARD, _integrate
+from .load import G_STANDARD, _integrate, damped_newton
 from .truncated_sphere import segment_height
 
 __all__ = ["joint_force", "force_curves", "ForceCurves", "RELATIVE_GRID"]
@@ -91,37 +91,11 @@ def _residual(x, a_b, a_p, vol, height, bond, steps):
 
 
 def _newton(x, a_b, a_p, vol, height, bond, steps):
-    """Damped Newton with a finite-difference Jacobian, every lane at once; (x, converged)."""
-    n = x.shape[0]
-    done = np.zeros(n, dtype=bool)
-    for _ in range(_MAX_ITER):
-        idx = np.flatnonzero(~done)
-        if idx.size == 0:
-            break
-        xi = x[idx]
-        pert = np.repeat(xi[None], 4, axis=0)
-        h = 1e-7 * np.maximum(np.abs(xi), 1.0)
-        for j in range(3):
-            pert[j + 1, :, j] += h[:, j]
-        args = [np.tile(q[idx], 4) for q in (a_b, a_p, vol, height, bond)]
-        res = _residual(pert.reshape(-1, 3), *args, steps).reshape(4, idx.size, 3)
-        jac = np.stack([(res[j + 1] - res[0]) / h[:, j, None] for j in range(3)], axis=-1)
-        with np.errstate(all="ignore"):
-            try:
-                dx = np.linalg.solve(jac, -res[0][..., None])[..., 0]
-            except np.linalg.LinAlgError:
-                dx = np.full_like(xi, np.nan)
-        bad = ~np.all(np.isfinite(dx), axis=1)
-        dx[bad] = 0.0
-        limit = np.stack([np.full(idx.size, 0.3), 0.5 * np.abs(xi[:, 1]) + 0.5,
-                          0.3 * np.abs(xi[:, 2])], axis=1)
-        scale = np.min(np.where(np.abs(dx) > limit, limit / np.maximum(np.abs(dx), 1e-300), 1.0),
-                       axis=1)
-        x[idx] = xi + scale[:, None] * dx
-        small = np.all(np.abs(dx) <= 1e-11 * np.maximum(np.abs(xi), 1.0), axis=1) & (scale == 1.0)
-        done[idx[small | bad]] = True
-    res = _residual(x, a_b, a_p, vol, height, bond, steps)
-    return x, np.all(np.abs(res) < 1e-9, axis=1) & np.all(np.isfinite(x), axis=1)
+    """Damped Newton for a given height, every lane at once; (x, converged)."""
+    def residual(points, *params):
+        return _residual(points, *params, steps)
+
+    return damped_newton(x, residual, (a_b, a_p, vol, height, bond), _MAX_ITER)
 
 
 def joint_force(a_b, a_p, volume, height_mm, surface_tension=0.5, density=7.4, gravity=False,

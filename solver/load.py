@@ -77,23 +77,28 @@ def _residual(x, a_b, a_p, vol, w, bond):
     return np.stack([r - a_p, v - vol, force - w], axis=-1)
 
 
-def _newton(x, a_b, a_p, vol, w, bond):
-    """Damped Newton on the shooting unknowns; returns (x, converged)."""
+def damped_newton(x, residual, params, max_iter: int):
+    """Damped Newton on three shooting unknowns per lane, every lane at once; (x, converged).
+
+    ``residual(points, *params)`` maps (n, 3) unknowns to (n, 3) residuals; ``params`` are
+    per-lane arrays. The Jacobian is a forward difference, the base point and its three
+    perturbations evaluated in one call; steps are damped so that the start angle, pressure and
+    arc length change moderately; a lane stops when its step is negligible or cannot be taken.
+    """
     n = x.shape[0]
     done = np.zeros(n, dtype=bool)
     eps = 1e-7
-    for _ in range(_MAX_ITER):
+    for _ in range(max_iter):
         idx = np.flatnonzero(~done)
         if idx.size == 0:
             break
         xi = x[idx]
-        # Base point and three perturbed points in one integration call.
         pert = np.repeat(xi[None, :, :], 4, axis=0)
         h = eps * np.maximum(np.abs(xi), 1.0)
         for j in range(3):
             pert[j + 1, :, j] += h[:, j]
-        args = [np.tile(q[idx], 4) for q in (a_b, a_p, vol, w, bond)]
-        res = _residual(pert.reshape(-1, 3), *args).reshape(4, idx.size, 3)
+        args = [np.tile(q[idx], 4) for q in params]
+        res = residual(pert.reshape(-1, 3), *args).reshape(4, idx.size, 3)
         f0 = res[0]
         jac = np.stack([(res[j + 1] - f0) / h[:, j, None] for j in range(3)], axis=-1)
         with np.errstate(all="ignore"):
@@ -103,18 +108,20 @@ def _newton(x, a_b, a_p, vol, w, bond):
                 dx = np.full_like(xi, np.nan)
         bad = ~np.all(np.isfinite(dx), axis=1)
         dx[bad] = 0.0
-        # Damping: keep the start angle, pressure and arc length changes moderate.
         limit = np.stack([np.full(idx.size, 0.3), 0.5 * np.abs(xi[:, 1]) + 0.5,
                           0.3 * np.abs(xi[:, 2])], axis=1)
         scale = np.min(np.where(np.abs(dx) > limit, limit / np.maximum(np.abs(dx), 1e-300), 1.0),
                        axis=1)
         x[idx] = xi + scale[:, None] * dx
         small = np.all(np.abs(dx) <= 1e-11 * np.maximum(np.abs(xi), 1.0), axis=1) & (scale == 1.0)
-        done[idx[small]] = True
-        done[idx[bad]] = True  # cannot continue; flagged by the final residual check below
-    res = _residual(x, a_b, a_p, vol, w, bond)
-    converged = np.all(np.abs(res) < 1e-9, axis=1) & np.all(np.isfinite(x), axis=1)
-    return x, converged
+        done[idx[small | bad]] = True  # a bad lane is flagged by the residual check below
+    res = residual(x, *params)
+    return x, np.all(np.abs(res) < 1e-9, axis=1) & np.all(np.isfinite(x), axis=1)
+
+
+def _newton(x, a_b, a_p, vol, w, bond):
+    """Damped Newton on the shooting unknowns for a given load; returns (x, converged)."""
+    return damped_newton(x, _residual, (a_b, a_p, vol, w, bond), _MAX_ITER)
 
 
 def loaded_joint(a_b, a_p, volume, load_mN, surface_tension=0.5, density=7.4, gravity=True):

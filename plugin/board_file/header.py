@@ -12,7 +12,7 @@ import re
 
 from .sexpr import Quoted, SexprError, board_units, parse_float
 
-__all__ = ["Layers", "Nets", "Setup", "parse_layers", "parse_setup", "COPPER_TYPES"]
+__all__ = ["Layers", "Nets", "Setup", "parse_layers", "parse_setup", "front_back", "COPPER_TYPES"]
 
 COPPER_TYPES = {"signal", "power", "mixed", "jumper"}
 _INNER = re.compile(r"In(\d+)\.Cu\Z")
@@ -185,7 +185,7 @@ def parse_general(node: list, setup: Setup) -> None:
             setup.board_thickness_nm = board_units(child[1], "board thickness")
 
 
-def _front_back(child: list) -> tuple[bool | None, bool | None]:
+def front_back(child: list) -> tuple[bool | None, bool | None]:
     """(tenting front back) or (tenting (front yes) (back no)), as KiCad's parseFrontBackOptBool."""
     front = back = None
     for item in child[1:]:
@@ -229,7 +229,7 @@ def parse_setup(node: list, setup: Setup) -> None:
         elif key == "pad_to_paste_clearance_ratio":
             setup.paste_ratio = parse_float(arg)
         elif key == "tenting":
-            front, back = _front_back(child)
+            front, back = front_back(child)
             setup.tent_vias_front, setup.tent_vias_back = bool(front), bool(back)
         elif key == "capping":
             setup.cap_vias = arg == "yes"

@@ -10,7 +10,8 @@ import math
 
 import numpy as np
 
-__all__ = ["normalize", "normalize180", "sin_cos", "rotate", "rotate_many", "round_half_away"]
+__all__ = ["normalize", "normalize180", "sin_cos", "rotate", "rotate_many", "round_half_away",
+           "area2"]
 
 
 def normalize(deg: float) -> float:
@@ -86,3 +87,14 @@ def rotate_many(x: np.ndarray, y: np.ndarray, deg: float) -> tuple[np.ndarray, n
     s, c = math.sin(rad), math.cos(rad)
     xf, yf = x.astype(np.float64), y.astype(np.float64)
     return round_half_away(yf * s + xf * c), round_half_away(yf * c - xf * s)
+
+
+def area2(ring) -> int:
+    """Twice the signed area of a closed ring of (x, y) points (shoelace), exact for integers."""
+    s = 0
+    n = len(ring)
+    for i in range(n):
+        x1, y1 = ring[i]
+        x2, y2 = ring[(i + 1) % n]
+        s += x1 * y2 - x2 * y1
+    return s

@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from .kimath import normalize, rotate, sin_cos
+from .kimath import area2, normalize, rotate, sin_cos
 from .sexpr import board_units
 
 __all__ = ["courtyard", "arc_polyline"]
@@ -355,16 +355,6 @@ def _next_piece(opens: list, used: list, cur: int, at) -> int | None:
     return best
 
 
-def _area2(ring) -> int:
-    s = 0
-    n = len(ring)
-    for i in range(n):
-        x1, y1 = ring[i]
-        x2, y2 = ring[(i + 1) % n]
-        s += x1 * y2 - x2 * y1
-    return s
-
-
 def _round_half_away(v: float) -> int:
     return int(math.floor(v + 0.5)) if v >= 0 else -int(math.floor(-v + 0.5))
 
@@ -379,7 +369,7 @@ def _deflate(ring: list, delta: int) -> list | None:
         pts.pop()
     if len(pts) < 3:
         return None
-    if _area2(pts) < 0:
+    if area2(pts) < 0:
         pts = pts[::-1]
     n = len(pts)
     normals = []
@@ -419,7 +409,7 @@ def _deflate(ring: list, delta: int) -> list | None:
             clean.append(p)
     if len(clean) > 1 and clean[-1] == clean[0]:
         clean.pop()
-    if len(clean) < 3 or _area2(clean) <= 0:
+    if len(clean) < 3 or area2(clean) <= 0:
         return None
     return clean
 
@@ -476,7 +466,7 @@ def _canonical(ring: list, rightmost_top: bool = False) -> np.ndarray:
     offset, the right one after a union.
     """
     ring = _drop_collinear(ring)
-    if _area2(ring) < 0:
+    if area2(ring) < 0:
         ring = ring[::-1]
     sign = -1 if rightmost_top else 1
     top = min(range(len(ring)), key=lambda i: (ring[i][1], sign * ring[i][0]))

@@ -11,7 +11,7 @@ import re
 
 import numpy as np
 
-from .header import Nets
+from .header import Nets, front_back
 from .sexpr import Quoted, SexprError, board_units, need, parse_float, parse_span, unescape
 
 __all__ = ["TrackColumns", "ViaRecord", "read_track", "read_via", "finish_tracks"]
@@ -250,7 +250,7 @@ def read_via(data: bytes, start: int, end: int, ctx) -> ViaRecord:
         elif key == "padstack":
             _via_padstack(child, v)
         elif key == "tenting":
-            v.tent_front, v.tent_back = _front_back_opt(child)
+            v.tent_front, v.tent_back = front_back(child)
         elif key == "filling" and args:
             v.filled = _opt_bool(args[0])
         elif key == "capping" and args:
@@ -262,24 +262,6 @@ def read_via(data: bytes, start: int, end: int, ctx) -> ViaRecord:
     elif remove:
         v.mode = "remove_except_ends" if keep else "remove_all"
     return v
-
-
-def _front_back_opt(child: list) -> tuple[bool | None, bool | None]:
-    front = back = None
-    for item in child[1:]:
-        if isinstance(item, list):
-            value = _opt_bool(item[1]) if len(item) > 1 else None
-            if item[0] == "front":
-                front = value
-            elif item[0] == "back":
-                back = value
-        elif item == "front":
-            front = True
-        elif item == "back":
-            back = True
-        elif item == "none":
-            front = back = None
-    return front, back
 
 
 def _via_padstack(node: list, v: ViaRecord) -> None:

@@ -12,22 +12,14 @@ import functools
 
 import numpy as np
 
+from .kimath import area2
+
 __all__ = ["union_outline", "MAX_UNION_EDGES"]
 
 MAX_UNION_EDGES = 4000
 _MAX_COORD = 50_000_000
 """Pad-local corners beyond 50 mm: the largest ring stands for the union (products of
 coordinates stay exact in doubles below this)."""
-
-
-def _area2(ring) -> float:
-    s = 0.0
-    n = len(ring)
-    for i in range(n):
-        x1, y1 = ring[i]
-        x2, y2 = ring[(i + 1) % n]
-        s += x1 * y2 - x2 * y1
-    return s
 
 
 def _inside_any(rings: list, owner: np.ndarray, mx: np.ndarray, my: np.ndarray) -> np.ndarray:
@@ -108,10 +100,10 @@ def _union(rings: list) -> list | None:
     Above ``MAX_UNION_EDGES`` edges (Mounting_Wuerth's paste windows of stroked arcs) or
     far-off corners, Shapely's union, to bound the quadratic edge split.
     """
-    rings = [list(r) for r in rings if len(r) >= 3 and _area2(r) != 0]
+    rings = [list(r) for r in rings if len(r) >= 3 and area2(r) != 0]
     if not rings:
         return None
-    rings = [r if _area2(r) > 0 else r[::-1] for r in rings]
+    rings = [r if area2(r) > 0 else r[::-1] for r in rings]
     if len(rings) == 1:
         return rings[0]
     if sum(map(len, rings)) > MAX_UNION_EDGES:
@@ -171,7 +163,7 @@ def _union(rings: list) -> list | None:
             out_rings.append(ring[:-1])
     if not out_rings:
         return _shapely_union(rings)
-    return max(out_rings, key=lambda r: abs(_area2(r)))
+    return max(out_rings, key=lambda r: abs(area2(r)))
 
 
 def _shapely_union(rings: list) -> list | None:
@@ -179,6 +171,6 @@ def _shapely_union(rings: list) -> list | None:
     from ..core.geometry import union_outline
 
     out = union_outline(rings)
-    if out is None or len(out) < 3 or _area2(out) == 0:
-        return max(rings, key=_area2)
-    return out if _area2(out) > 0 else out[::-1]
+    if out is None or len(out) < 3 or area2(out) == 0:
+        return max(rings, key=area2)
+    return out if area2(out) > 0 else out[::-1]

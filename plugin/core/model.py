@@ -8,7 +8,7 @@ boundary, so a second adapter (KiCad's IPC API, a file parser) only has to fill 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
 from numpy.typing import NDArray
@@ -81,6 +81,32 @@ class PadTable:
 
     def __len__(self) -> int:
         return len(self.x_nm)
+
+    LENGTH_COLUMNS = ("x_nm", "y_nm", "w_nm", "h_nm", "corner_r_nm", "mask_w_nm", "mask_h_nm",
+                      "paste_w_nm", "paste_h_nm", "drill_nm")
+
+    @classmethod
+    def from_columns(cls, cols: dict, **given: Any) -> "PadTable":
+        """The table from a reader's per-pad lists, each cast to its column's dtype.
+
+        Both readers (native and pcbnew) collect one list per field; ``given`` fields (e.g. the
+        zone columns only the native reader computes) are taken as they are.
+        """
+        fields: dict[str, Any] = dict(
+            fp_index=np.asarray(cols["fp_index"], dtype=np.int32),
+            number=tuple(cols["number"]), uuid=tuple(cols["uuid"]),
+            net=np.asarray(cols["net"], dtype=np.int32), pin_type=tuple(cols["pin_type"]),
+            **{k: np.asarray(cols[k], dtype=np.int64) for k in cls.LENGTH_COLUMNS},
+            rot_deg=np.asarray(cols["rot_deg"], dtype=np.float64),
+            shape=np.asarray(cols["shape"], dtype=np.int8),
+            attrib=np.asarray(cols["attrib"], dtype=np.int8),
+            on_front_cu=np.asarray(cols["on_front_cu"], dtype=bool),
+            on_back_cu=np.asarray(cols["on_back_cu"], dtype=bool),
+            bga_property=np.asarray(cols["bga_property"], dtype=bool),
+            polygon_nm=tuple(cols["polygon_nm"]),
+        )
+        fields.update(given)
+        return cls(**fields)
 
     @property
     def has_copper(self) -> BOOL:

@@ -84,21 +84,7 @@ def _read_footprints(board, pcbnew):
             courtyard_nm=compat.courtyard_outline(fp, bottom),
             dnp=bool(compat.is_dnp(fp)),
         ))
-    pads = PadTable(
-        fp_index=np.asarray(cols["fp_index"], dtype=np.int32),
-        number=tuple(cols["number"]), uuid=tuple(cols["uuid"]),
-        net=np.asarray(cols["net"], dtype=np.int32), pin_type=tuple(cols["pin_type"]),
-        **{k: np.asarray(cols[k], dtype=np.int64) for k in (
-            "x_nm", "y_nm", "w_nm", "h_nm", "corner_r_nm", "mask_w_nm", "mask_h_nm",
-            "paste_w_nm", "paste_h_nm", "drill_nm")},
-        rot_deg=np.asarray(cols["rot_deg"], dtype=np.float64),
-        shape=np.asarray(cols["shape"], dtype=np.int8),
-        attrib=np.asarray(cols["attrib"], dtype=np.int8),
-        on_front_cu=np.asarray(cols["on_front_cu"], dtype=bool),
-        on_back_cu=np.asarray(cols["on_back_cu"], dtype=bool),
-        bga_property=np.asarray(cols["bga_property"], dtype=bool),
-        polygon_nm=tuple(cols["polygon_nm"]),
-    )
+    pads = PadTable.from_columns(cols)
     return footprints, pads
 
 
